@@ -135,12 +135,9 @@ func (d *Document) validateEntity(path string) *Error {
 		return reject(CodeMissingField, "", "%sid is missing", where())
 	}
 	if _, err := ParseSegmentID(d.ID); err != nil {
-		lower := strings.ToLower(d.ID)
-		if _, err2 := ParseSegmentID(lower); err2 != nil {
-			return reject(CodeInvalidID, d.ID, "%sid: %v", where(), err)
-		}
-		d.ID = lower
+		return reject(CodeInvalidID, d.ID, "%sid: %v", where(), err)
 	}
+	d.ID = strings.ToLower(d.ID)
 	if d.Name == "" {
 		return reject(CodeMissingField, d.ID, "%sname is missing", where())
 	}
@@ -163,7 +160,11 @@ func (d *Document) validateEntity(path string) *Error {
 		if s == nil {
 			return reject(CodeInvalidSegment, d.ID, "%ssubsegments[%d] is null", where(), i)
 		}
-		if err := s.validateEntity(fmt.Sprintf("%ssubsegments[%d]", where(), i)); err != nil {
+		child := fmt.Sprintf("subsegments[%d]", i)
+		if path != "" {
+			child = path + "." + child
+		}
+		if err := s.validateEntity(child); err != nil {
 			return err
 		}
 	}
