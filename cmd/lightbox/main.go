@@ -1,0 +1,52 @@
+// Command lightbox is a self-hosted, X-Ray compatible tracing system.
+//
+//	lightbox serve     run the server (UDP segments + X-Ray API on :2000)
+//	lightbox loadgen   replay realistic segments at a chosen rate and check they were stored
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Usage: lightbox <command> [flags]
+
+Commands:
+  serve     run Lightbox: segments over UDP, the X-Ray API over HTTP
+  loadgen   send realistic segments at a chosen rate and verify they were stored
+  version   print the version
+
+Run 'lightbox <command> -h' for a command's flags.
+`
+
+var version = "dev"
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "serve":
+		err = runServe(ctx, args)
+	case "loadgen":
+		err = runLoadgen(ctx, args)
+	case "version", "--version", "-version":
+		fmt.Println("lightbox", version)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "lightbox: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lightbox:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/lightbox-tracing/lightbox/internal/server"
+)
+
+func runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	udp := fs.String("bind", "", "UDP address for segments (default 127.0.0.1:2000, or AWS_XRAY_DAEMON_ADDRESS)")
+	tcp := fs.String("bind-tcp", "", "TCP address for the X-Ray API, /healthz and /metrics (default 127.0.0.1:2000, or AWS_XRAY_DAEMON_ADDRESS)")
+	dataDir := fs.String("data-dir", server.DefaultDataDir, "directory of the embedded store")
+	retention := fs.Duration("retention", server.DefaultRetention, "how long traces are kept (e.g. 720h)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg := server.Config{UDPAddr: *udp, TCPAddr: *tcp, DataDir: *dataDir, Retention: *retention, Logger: logger}
+	// Flags win over the environment, which wins over the defaults.
+	if env := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); env != "" {
+		u, t, err := server.ParseDaemonAddress(env)
+		if err != nil {
+			return err
+		}
+		if cfg.UDPAddr == "" {
+			cfg.UDPAddr = u
+		}
+		if cfg.TCPAddr == "" {
+			cfg.TCPAddr = t
+		}
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return err
+	}
+	srv.Start()
+	<-ctx.Done()
+	logger.Info("shutting down: flushing accepted segments")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}

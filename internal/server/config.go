@@ -1,0 +1,81 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Config is everything a Server needs. The zero value of each field means
+// its default (see withDefaults).
+type Config struct {
+	// UDPAddr receives segment datagrams (X-Ray daemon protocol).
+	UDPAddr string
+	// TCPAddr serves the X-Ray API, /healthz and /metrics.
+	TCPAddr string
+	// DataDir holds the embedded store.
+	DataDir string
+	// Retention is how long traces are kept.
+	Retention time.Duration
+	// UDPReadBuffer is the socket receive buffer requested for UDPAddr.
+	UDPReadBuffer int
+	// Logger receives the server's logs.
+	Logger *slog.Logger
+}
+
+// Defaults, as in the X-Ray daemon: loopback only, port 2000 for both.
+const (
+	DefaultAddr      = "127.0.0.1:2000"
+	DefaultDataDir   = "lightbox-data"
+	DefaultRetention = 30 * 24 * time.Hour
+)
+
+func (c Config) withDefaults() Config {
+	if c.UDPAddr == "" {
+		c.UDPAddr = DefaultAddr
+	}
+	if c.TCPAddr == "" {
+		c.TCPAddr = DefaultAddr
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Retention == 0 {
+		c.Retention = DefaultRetention
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// ParseDaemonAddress reads AWS_XRAY_DAEMON_ADDRESS as the SDKs do: either
+// "host:port" for both protocols, or "tcp:host:port udp:host:port" (either
+// order).
+func ParseDaemonAddress(v string) (udp, tcp string, err error) {
+	v = strings.TrimSpace(v)
+	fields := strings.Fields(v)
+	switch len(fields) {
+	case 1:
+		if strings.HasPrefix(fields[0], "tcp:") || strings.HasPrefix(fields[0], "udp:") {
+			return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q names only one protocol; give both tcp: and udp:", v)
+		}
+		return fields[0], fields[0], nil
+	case 2:
+		for _, f := range fields {
+			switch {
+			case strings.HasPrefix(f, "tcp:"):
+				tcp = strings.TrimPrefix(f, "tcp:")
+			case strings.HasPrefix(f, "udp:"):
+				udp = strings.TrimPrefix(f, "udp:")
+			}
+		}
+		if udp == "" || tcp == "" {
+			return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q must be \"tcp:host:port udp:host:port\"", v)
+		}
+		return udp, tcp, nil
+	default:
+		return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q is neither \"host:port\" nor \"tcp:host:port udp:host:port\"", v)
+	}
+}

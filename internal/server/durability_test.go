@@ -1,0 +1,128 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+
+	"github.com/lightbox-tracing/lightbox/internal/server"
+)
+
+// childEnv makes the test binary act as a Lightbox server process, so that
+// the parent test can kill it with SIGKILL like a crash would.
+const childEnv = "LIGHTBOX_TEST_CHILD_DATA_DIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(childEnv); dir != "" {
+		runChild(dir)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func runChild(dir string) {
+	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: dir,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	srv.Start()
+	fmt.Printf("READY %s %s\n", srv.UDPAddr(), srv.TCPAddr())
+	select {} // until killed
+}
+
+// startChild starts a server process on dir and returns its addresses.
+func startChild(t *testing.T, dir string) (cmd *exec.Cmd, udp, tcp string) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "READY ") {
+		t.Fatalf("child did not start: %q %v", line, err)
+	}
+	f := strings.Fields(line)
+	return cmd, f[1], f[2]
+}
+
+func segmentDoc(traceID string, i int, now float64) string {
+	return fmt.Sprintf(`{"trace_id":"%s","id":"%016x","name":"svc-%d","start_time":%.6f,"end_time":%.6f,"http":{"response":{"status":200}}}`,
+		traceID, 0xa000000000000000+uint64(i), i%3, now, now+0.01)
+}
+
+// TestAcknowledgedSegmentsSurviveKill9 sends documents through
+// PutTraceSegments and over UDP to a server process, kills it with SIGKILL,
+// and checks every acknowledged document (and every UDP document older than
+// one second) is there after a restart.
+func TestAcknowledgedSegmentsSurviveKill9(t *testing.T) {
+	dir := t.TempDir()
+	cmd, udpAddr, tcpAddr := startChild(t, dir)
+	c := awsxray.New(awsxray.Options{BaseEndpoint: aws.String("http://" + tcpAddr), Region: "us-east-1"})
+
+	now := float64(time.Now().UnixNano()) / 1e9
+	traceAPI := fmt.Sprintf("1-%08x-%024x", int64(now), 1)
+	traceUDP := fmt.Sprintf("1-%08x-%024x", int64(now), 2)
+	const apiDocs, udpDocs = 200, 200
+	for i := 0; i < apiDocs; i += 50 {
+		var batch []string
+		for j := i; j < i+50; j++ {
+			batch = append(batch, segmentDoc(traceAPI, j, now))
+		}
+		out, err := c.PutTraceSegments(context.Background(), &awsxray.PutTraceSegmentsInput{TraceSegmentDocuments: batch})
+		if err != nil || len(out.UnprocessedTraceSegments) != 0 {
+			t.Fatalf("PutTraceSegments: %v %+v", err, out)
+		}
+	}
+	conn, err := net.Dial("udp", udpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < udpDocs; i++ {
+		if _, err := fmt.Fprintf(conn, "{\"format\": \"json\", \"version\": 1}\n%s", segmentDoc(traceUDP, i, now)); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 49 {
+			time.Sleep(5 * time.Millisecond) // stay far below the socket buffer
+		}
+	}
+	conn.Close()
+	time.Sleep(1500 * time.Millisecond) // UDP documents are durable within one second
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	srv := startServer(t, dir)
+	bt, err := xrayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceAPI, traceUDP}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, tr := range bt.Traces {
+		got[aws.ToString(tr.Id)] = len(tr.Segments)
+	}
+	if got[traceAPI] != apiDocs || got[traceUDP] != udpDocs {
+		t.Fatalf("after kill -9: %d of %d PutTraceSegments documents, %d of %d UDP documents", got[traceAPI], apiDocs, got[traceUDP], udpDocs)
+	}
+}

@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+)
+
+func TestHealthzAndMetrics(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	resp, err := http.Get("http://" + srv.TCPAddr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/healthz = %d, want 200", resp.StatusCode)
+	}
+	// One API call so that the latency histogram has a series.
+	if _, err := xrayClient(srv).GetSamplingRules(context.Background(), &awsxray.GetSamplingRulesInput{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Get("http://" + srv.TCPAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"lightbox_store_disk_bytes", "lightbox_documents_received_total", "lightbox_documents_accepted_total", "lightbox_api_request_duration_seconds"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// TestBadDatagramsAreCountedAndDoNotDisturbGoodOnes interleaves broken
+// datagrams with good ones over real UDP.
+func TestBadDatagramsAreCountedAndDoNotDisturbGoodOnes(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	conn, err := net.Dial("udp", srv.UDPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	now := float64(time.Now().UnixNano()) / 1e9
+	traceID := fmt.Sprintf("1-%08x-%024x", int64(now), 7)
+	bad := []string{
+		"no header at all",
+		`{"format": "xml", "version": 1}` + "\n{}",
+		"{\"format\": \"json\", \"version\": 1}\n{not json",
+		"{\"format\": \"json\", \"version\": 1}\n" + `{"trace_id":"` + traceID + `","id":"abc","name":"x","start_time":1,"end_time":2}`,
+		"{\"format\": \"json\", \"version\": 1}\n" + `{"trace_id":"` + traceID + `","id":"0000000000000bad","name":"x","start_time":3,"end_time":2}`,
+	}
+	const good = 10
+	for i := 0; i < good; i++ {
+		fmt.Fprintf(conn, "{\"format\": \"json\", \"version\": 1}\n%s", segmentDoc(traceID, i, now))
+		conn.Write([]byte(bad[i%len(bad)]))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := metricSum(t, srv, "lightbox_documents_rejected_total")
+		if n == good {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rejected = %v, want %d", n, good)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := srv.Store().Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bt, err := xrayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bt.Traces) != 1 || len(bt.Traces[0].Segments) != good {
+		t.Fatalf("good documents stored: %+v", bt.Traces)
+	}
+	_ = aws.String
+	reasons := map[string]float64{}
+	mfs, err := srv.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "lightbox_documents_rejected_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" {
+					reasons[l.GetValue()] += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	if reasons["InvalidSegment"] != 4 || reasons["InvalidJSON"] != 2 || reasons["InvalidId"] != 2 || reasons["InvalidTime"] != 2 {
+		t.Errorf("rejections by reason = %v", reasons)
+	}
+}
+
+// metricSum adds up every sample of a counter or gauge family.
+func metricSum(t *testing.T, srv interface {
+	Registry() *prometheus.Registry
+}, name string) float64 {
+	t.Helper()
+	mfs, err := srv.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
+}

@@ -1,0 +1,164 @@
+// Package server assembles Lightbox: the embedded store, the UDP segment
+// listener, and the HTTP side (X-Ray API, /healthz, /metrics) on one TCP
+// port. Tests start it in-process on ephemeral ports.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/lightbox-tracing/lightbox/internal/api"
+	"github.com/lightbox-tracing/lightbox/internal/daemon"
+	"github.com/lightbox-tracing/lightbox/internal/store"
+	"github.com/lightbox-tracing/lightbox/internal/store/local"
+)
+
+// Server is a running Lightbox.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	registry *prometheus.Registry
+	store    store.Store
+	udp      *daemon.Listener
+	tcp      net.Listener
+	http     *http.Server
+	ready    atomic.Bool
+	stopped  chan struct{}
+}
+
+// New opens the store and binds both sockets; nothing is served until
+// Start. On error everything already opened is closed again.
+func New(cfg Config) (s *Server, err error) {
+	cfg = cfg.withDefaults()
+	s = &Server{cfg: cfg, log: cfg.Logger, registry: prometheus.NewRegistry(), stopped: make(chan struct{})}
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	defer func() {
+		if err != nil {
+			s.closeAll()
+		}
+	}()
+	st, err := local.Open(local.Options{Dir: cfg.DataDir, Retention: cfg.Retention, Logger: cfg.Logger.With("component", "store")})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open store in %s: %w", cfg.DataDir, err)
+	}
+	s.store = st
+	s.registerStoreMetrics()
+
+	s.udp, err = daemon.Listen(daemon.Options{
+		Addr:       cfg.UDPAddr,
+		Writer:     st,
+		Logger:     cfg.Logger.With("component", "udp"),
+		Registerer: s.registry,
+		ReadBuffer: cfg.UDPReadBuffer,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for segments on udp %s: %w", cfg.UDPAddr, err)
+	}
+	s.tcp, err = net.Listen("tcp", cfg.TCPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for the API on tcp %s: %w", cfg.TCPAddr, err)
+	}
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "starting or stopping", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
+	mux.Handle("/", api.New(api.Options{
+		Reader:     s.store,
+		Writer:     s.store,
+		Logger:     s.log.With("component", "api"),
+		Registerer: s.registry,
+	}))
+	return mux
+}
+
+func (s *Server) registerStoreMetrics() {
+	s.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "lightbox_store_disk_bytes",
+		Help: "Bytes the embedded store occupies on disk.",
+	}, func() float64 { return float64(s.store.Stats().DiskBytes) }))
+	s.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "lightbox_store_pending_traces",
+		Help: "Traces written but not yet assembled into a summary.",
+	}, func() float64 { return float64(s.store.Stats().PendingTraces) }))
+}
+
+// Start serves UDP and HTTP in the background; /healthz answers 200 from
+// now on.
+func (s *Server) Start() {
+	go func() {
+		if err := s.udp.Serve(); err != nil {
+			s.log.Error("udp listener stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer close(s.stopped)
+		if err := s.http.Serve(s.tcp); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	s.ready.Store(true)
+	s.log.Info("lightbox is serving", "udp", s.UDPAddr().String(), "tcp", s.TCPAddr().String(), "data", s.cfg.DataDir)
+}
+
+// UDPAddr is the bound segment address.
+func (s *Server) UDPAddr() net.Addr { return s.udp.LocalAddr() }
+
+// TCPAddr is the bound API address.
+func (s *Server) TCPAddr() net.Addr { return s.tcp.Addr() }
+
+// Registry exposes the metrics registry (tests read it).
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// Store exposes the engine (tests use Sync).
+func (s *Server) Store() store.Store { return s.store }
+
+// Shutdown stops taking data, writes everything already accepted, then
+// closes the store. In-flight API requests get until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.ready.Store(false)
+	var errs []error
+	if err := s.udp.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("cannot flush udp ingest: %w", err))
+	}
+	if err := s.http.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("cannot stop http server: %w", err))
+	}
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("cannot close store: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) closeAll() {
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+	if s.udp != nil {
+		s.udp.Shutdown(context.Background())
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}
