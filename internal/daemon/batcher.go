@@ -1,0 +1,100 @@
+package daemon
+
+import (
+	"errors"
+	"time"
+
+	"github.com/lightbox-tracing/lightbox/internal/store"
+	"github.com/lightbox-tracing/lightbox/segment"
+)
+
+// batch is one WriteSegments call's worth of documents and the datagrams
+// they came from.
+type batch struct {
+	docs      []*segment.Document
+	datagrams int
+	bytes     int
+}
+
+func (b *batch) add(p parsed) {
+	b.docs = append(b.docs, p.docs...)
+	b.datagrams++
+	b.bytes += p.size
+}
+
+// runBatcher groups documents and writes each group with one call, so
+// that the store's fsync is shared by up to MaxBatch documents. A group is
+// written when it is full or when its oldest document was read
+// FlushInterval ago, whichever comes first; while a write is in progress
+// the next group builds up in the queue.
+func (l *Listener) runBatcher() {
+	defer close(l.batcherDone)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		first, ok := <-l.docq
+		if !ok {
+			return
+		}
+		b := &batch{docs: make([]*segment.Document, 0, min(l.opts.MaxBatch, 2*len(l.docq)+len(first.docs)))}
+		b.add(first)
+		open := true
+		if len(b.docs) < l.opts.MaxBatch {
+			timer.Reset(time.Until(first.at.Add(l.opts.FlushInterval)))
+		fill:
+			for len(b.docs) < l.opts.MaxBatch {
+				select {
+				case p, ok := <-l.docq:
+					if !ok {
+						open = false
+						break fill
+					}
+					b.add(p)
+				case <-timer.C:
+					break fill
+				}
+			}
+			timer.Stop()
+		}
+		l.write(b)
+		if !open {
+			return
+		}
+	}
+}
+
+// write stores a batch, retrying with exponential backoff, and drops it
+// (reason store_error) when the store keeps failing, so that a broken
+// store costs data but never the listener.
+func (l *Listener) write(b *batch) {
+	defer l.release(b.datagrams, b.bytes)
+	delay := l.retryBase
+	for attempt := 1; ; attempt++ {
+		if l.writeCtx.Err() != nil {
+			l.drop(ReasonShutdown, b.datagrams, "dropped UDP documents: shutdown ended before they were written", "documents", len(b.docs))
+			return
+		}
+		start := time.Now()
+		err := l.opts.Writer.WriteSegments(l.writeCtx, b.docs)
+		l.m.writeSeconds.Observe(time.Since(start).Seconds())
+		if err == nil {
+			l.m.batchDocs.Observe(float64(len(b.docs)))
+			l.m.storedDocs.Add(float64(len(b.docs)))
+			return
+		}
+		if l.writeCtx.Err() != nil {
+			continue // counted as shutdown above
+		}
+		if attempt >= l.maxAttempts || errors.Is(err, store.ErrClosed) {
+			l.drop(ReasonStoreError, b.datagrams, "dropped UDP documents: the store keeps failing",
+				"documents", len(b.docs), "attempts", attempt, "err", err)
+			return
+		}
+		l.rlog.warn("store_retry", "cannot write UDP documents; retrying", "documents", len(b.docs), "attempt", attempt, "retry_in", delay, "err", err)
+		select {
+		case <-time.After(delay):
+		case <-l.writeCtx.Done():
+		}
+		delay *= 2
+	}
+}

@@ -1,0 +1,123 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the listener's Prometheus series. Datagram counters obey
+// received = accepted + dropped{reason ∈ segment codes, queue_full}; an
+// accepted datagram then ends up stored or dropped{store_error, shutdown}.
+type metrics struct {
+	received       prometheus.Counter
+	accepted       prometheus.Counter
+	dropped        *prometheus.CounterVec
+	storedDocs     prometheus.Counter
+	batchDocs      prometheus.Histogram
+	writeSeconds   prometheus.Histogram
+	readBufferSize prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		received: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lightbox_udp_datagrams_received_total",
+			Help: "UDP datagrams read from the socket.",
+		}),
+		accepted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lightbox_udp_datagrams_accepted_total",
+			Help: "UDP datagrams whose document passed validation and was queued for the store.",
+		}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lightbox_udp_datagrams_dropped_total",
+			Help: "UDP datagrams dropped, by reason: a segment validation code, queue_full, store_error or shutdown.",
+		}, []string{"reason"}),
+		storedDocs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lightbox_udp_documents_stored_total",
+			Help: "Documents received over UDP that the store accepted durably.",
+		}),
+		batchDocs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "lightbox_udp_store_batch_documents",
+			Help:    "Documents per WriteSegments call.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 8),
+		}),
+		writeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "lightbox_udp_store_write_seconds",
+			Help:    "Duration of WriteSegments calls, retries counted separately.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 10),
+		}),
+		readBufferSize: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lightbox_udp_receive_buffer_bytes",
+			Help: "Socket receive buffer size as the kernel reports it (twice the usable payload space).",
+		}),
+	}
+	for _, r := range rejectReasons {
+		m.dropped.WithLabelValues(r)
+	}
+	return m
+}
+
+// register adds the series, plus those read at scrape time from the
+// listener's queue and from /proc, to reg.
+func (m *metrics) register(reg prometheus.Registerer, l *Listener) error {
+	if reg == nil {
+		return nil
+	}
+	cs := []prometheus.Collector{
+		m.received, m.accepted, m.dropped, m.storedDocs, m.batchDocs, m.writeSeconds, m.readBufferSize,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "lightbox_udp_queue_datagrams",
+			Help: "Datagrams read but not yet stored or dropped.",
+		}, func() float64 { return float64(l.inflight.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "lightbox_udp_queue_bytes",
+			Help: "Bytes of datagrams read but not yet stored or dropped.",
+		}, func() float64 { return float64(l.inflightBytes.Load()) }),
+		&procCollector{l: l},
+	}
+	var errs []error
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("cannot register UDP listener metrics: %w", err)
+	}
+	return nil
+}
+
+// procCollector reads the kernel's view at scrape time: this socket's drop
+// count and queue from /proc/net/udp, and the host-wide receive-buffer
+// errors from /proc/net/snmp. Series whose source cannot be read (another
+// OS) are left out.
+type procCollector struct{ l *Listener }
+
+var (
+	socketDropsDesc = prometheus.NewDesc("lightbox_udp_socket_drops_total",
+		"Datagrams the kernel dropped for the listener's socket, mostly because its receive buffer was full.", nil, nil)
+	socketQueuedDesc = prometheus.NewDesc("lightbox_udp_socket_queued_bytes",
+		"Bytes waiting in the listener's socket receive buffer.", nil, nil)
+	hostRcvbufDesc = prometheus.NewDesc("lightbox_host_udp_rcvbuf_errors_total",
+		"UDP datagrams the kernel dropped because a receive buffer was full, for all sockets of the host (/proc/net/snmp RcvbufErrors).", nil, nil)
+)
+
+func (c *procCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- socketDropsDesc
+	ch <- socketQueuedDesc
+	ch <- hostRcvbufDesc
+}
+
+func (c *procCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.l.inode != 0 {
+		if s, err := readSocketStats(c.l.inode); err == nil {
+			ch <- prometheus.MustNewConstMetric(socketDropsDesc, prometheus.CounterValue, float64(s.Drops))
+			ch <- prometheus.MustNewConstMetric(socketQueuedDesc, prometheus.GaugeValue, float64(s.QueuedBytes))
+		}
+	}
+	if s, err := ReadHostUDPStats(); err == nil {
+		ch <- prometheus.MustNewConstMetric(hostRcvbufDesc, prometheus.CounterValue, float64(s.RcvbufErrors))
+	}
+}
