@@ -1,5 +1,7 @@
 package query
 
+import "github.com/lightbox-tracing/lightbox/internal/trace"
+
 // Service is a node of a service graph, as X-Ray's Service shape.
 // Timestamps are Unix seconds; they marshal as JSON numbers, which is what
 // X-Ray clients require.
@@ -27,7 +29,7 @@ const (
 )
 
 // TypeClient is the Type of the client node in front of a root service.
-const TypeClient = "client"
+const TypeClient = trace.TypeClient
 
 // Edge is a call from a Service to the Service with ReferenceID.
 type Edge struct {
