@@ -79,7 +79,7 @@ func (l *Listener) write(b *batch) {
 		l.m.writeSeconds.Observe(time.Since(start).Seconds())
 		if err == nil {
 			l.m.batchDocs.Observe(float64(len(b.docs)))
-			l.m.storedDocs.Add(float64(len(b.docs)))
+			l.m.stored.Add(float64(b.datagrams))
 			return
 		}
 		if l.writeCtx.Err() != nil {

@@ -42,14 +42,24 @@ type Listener struct {
 	retryBase   time.Duration
 	maxAttempts int
 
-	stopping     atomic.Bool
-	started      atomic.Bool
+	mu           sync.Mutex
+	state        state
+	stopping     atomic.Bool // tells readers that a read error means Shutdown
+	stopped      chan struct{}
 	readers      sync.WaitGroup
 	workers      sync.WaitGroup
 	batcherDone  chan struct{}
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
+
+type state uint8
+
+const (
+	stateNew state = iota
+	stateRunning
+	stateStopped
+)
 
 // datagram is what readers hand to workers: a private copy of the payload.
 type datagram struct {
@@ -91,6 +101,7 @@ func Listen(opts Options) (*Listener, error) {
 		retryBase:   100 * time.Millisecond,
 		maxAttempts: 4,
 		batcherDone: make(chan struct{}),
+		stopped:     make(chan struct{}),
 	}
 	l.writeCtx, l.cancelWrite = context.WithCancel(context.Background())
 	l.setReadBuffer()
@@ -125,12 +136,15 @@ func (l *Listener) setReadBuffer() {
 // Options.Addr asked for port 0.
 func (l *Listener) LocalAddr() *net.UDPAddr { return l.conn.LocalAddr().(*net.UDPAddr) }
 
-// Start launches the readers, parse workers and batcher. It returns at
-// once; calling it again does nothing.
+// Start launches the readers, parse workers and batcher and returns. It
+// does nothing if the listener was started or shut down already.
 func (l *Listener) Start() {
-	if l.started.Swap(true) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.state != stateNew {
 		return
 	}
+	l.state = stateRunning
 	go l.runBatcher()
 	for range l.opts.Workers {
 		l.workers.Go(l.runWorker)
@@ -143,6 +157,14 @@ func (l *Listener) Start() {
 		"max_batch", l.opts.MaxBatch, "flush_interval", l.opts.FlushInterval)
 }
 
+// Serve starts the listener, if it was not started yet, and returns nil
+// once Shutdown has finished.
+func (l *Listener) Serve() error {
+	l.Start()
+	<-l.stopped
+	return nil
+}
+
 // Shutdown stops reading, takes in what the kernel already queued for the
 // socket, writes every accepted document to the Writer and closes the
 // socket. When it returns no goroutine of the listener touches the Writer
@@ -150,14 +172,21 @@ func (l *Listener) Start() {
 // yet written are dropped (reason "shutdown") once the WriteSegments call
 // in progress returns, and ctx's error is returned.
 func (l *Listener) Shutdown(ctx context.Context) error {
-	l.shutdownOnce.Do(func() { l.shutdownErr = l.shutdown(ctx) })
+	l.shutdownOnce.Do(func() {
+		l.shutdownErr = l.shutdown(ctx)
+		close(l.stopped)
+	})
 	return l.shutdownErr
 }
 
 func (l *Listener) shutdown(ctx context.Context) error {
 	defer l.conn.Close()
 	defer l.cancelWrite()
-	if !l.started.Load() {
+	l.mu.Lock()
+	prev := l.state
+	l.state = stateStopped
+	l.mu.Unlock()
+	if prev == stateNew {
 		return nil
 	}
 	// A deadline in the past wakes readers blocked in recvmsg.

@@ -7,45 +7,53 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// metrics are the listener's Prometheus series. Datagram counters obey
-// received = accepted + dropped{reason ∈ segment codes, queue_full}; an
-// accepted datagram then ends up stored or dropped{store_error, shutdown}.
+// metrics are the listener's Prometheus series. A UDP datagram carries one
+// document, and the document counters obey received = accepted +
+// rejected{reason ∈ segment codes, queue_full}; an accepted document then
+// ends up stored, or rejected{store_error, shutdown}, or is still queued.
 type metrics struct {
 	received       prometheus.Counter
 	accepted       prometheus.Counter
 	dropped        *prometheus.CounterVec
-	storedDocs     prometheus.Counter
+	stored         prometheus.Counter
 	batchDocs      prometheus.Histogram
 	writeSeconds   prometheus.Histogram
 	readBufferSize prometheus.Gauge
 }
 
 func newMetrics() *metrics {
+	// source="udp" lets other ingest paths (PutTraceSegments) share the
+	// document families with their own label value.
+	udp := prometheus.Labels{"source": "udp"}
 	m := &metrics{
 		received: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "lightbox_udp_datagrams_received_total",
-			Help: "UDP datagrams read from the socket.",
+			Name:        "lightbox_documents_received_total",
+			Help:        "Segment documents received (over UDP: datagrams read from the socket).",
+			ConstLabels: udp,
 		}),
 		accepted: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "lightbox_udp_datagrams_accepted_total",
-			Help: "UDP datagrams whose document passed validation and was queued for the store.",
+			Name:        "lightbox_documents_accepted_total",
+			Help:        "Segment documents that passed validation and were queued for the store.",
+			ConstLabels: udp,
 		}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "lightbox_udp_datagrams_dropped_total",
-			Help: "UDP datagrams dropped, by reason: a segment validation code, queue_full, store_error or shutdown.",
+			Name:        "lightbox_documents_rejected_total",
+			Help:        "Segment documents dropped, by reason: a validation code, queue_full, store_error or shutdown.",
+			ConstLabels: udp,
 		}, []string{"reason"}),
-		storedDocs: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "lightbox_udp_documents_stored_total",
-			Help: "Documents received over UDP that the store accepted durably.",
+		stored: prometheus.NewCounter(prometheus.CounterOpts{
+			Name:        "lightbox_documents_stored_total",
+			Help:        "Segment documents the store accepted durably.",
+			ConstLabels: udp,
 		}),
 		batchDocs: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "lightbox_udp_store_batch_documents",
-			Help:    "Documents per WriteSegments call.",
+			Help:    "Segments and independent subsegments per WriteSegments call of the UDP listener.",
 			Buckets: prometheus.ExponentialBuckets(1, 4, 8),
 		}),
 		writeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "lightbox_udp_store_write_seconds",
-			Help:    "Duration of WriteSegments calls, retries counted separately.",
+			Help:    "Duration of the UDP listener's WriteSegments calls, each retry counted on its own.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 10),
 		}),
 		readBufferSize: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -66,14 +74,14 @@ func (m *metrics) register(reg prometheus.Registerer, l *Listener) error {
 		return nil
 	}
 	cs := []prometheus.Collector{
-		m.received, m.accepted, m.dropped, m.storedDocs, m.batchDocs, m.writeSeconds, m.readBufferSize,
+		m.received, m.accepted, m.dropped, m.stored, m.batchDocs, m.writeSeconds, m.readBufferSize,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "lightbox_udp_queue_datagrams",
-			Help: "Datagrams read but not yet stored or dropped.",
+			Name: "lightbox_udp_queue_documents",
+			Help: "Documents read from the UDP socket but not yet stored or dropped.",
 		}, func() float64 { return float64(l.inflight.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "lightbox_udp_queue_bytes",
-			Help: "Bytes of datagrams read but not yet stored or dropped.",
+			Help: "Bytes of documents read from the UDP socket but not yet stored or dropped.",
 		}, func() float64 { return float64(l.inflightBytes.Load()) }),
 		&procCollector{l: l},
 	}
