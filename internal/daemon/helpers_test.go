@@ -151,3 +151,13 @@ func shutdown(t testing.TB, l *Listener) {
 		t.Fatal(err)
 	}
 }
+
+func dial(t testing.TB, l *Listener) *net.UDPConn {
+	t.Helper()
+	c, err := net.DialUDP("udp", nil, l.LocalAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
