@@ -149,15 +149,17 @@ func (m *GraphMerger) edge(from, to *nodeAcc) *edgeAcc {
 	return ea
 }
 
-// Services returns the merged graph. Nodes are ordered by name, type and
-// account, and numbered in that order, so equal inputs give equal output.
+// Services returns the merged graph. Client nodes come first, so that the
+// graph reads from its entry; then nodes by name, type and account. They
+// are numbered in that order, so equal inputs give equal output.
 func (m *GraphMerger) Services() []Service {
 	accs := make([]*nodeAcc, 0, len(m.nodes))
 	for _, acc := range m.nodes {
 		accs = append(accs, acc)
 	}
 	slices.SortFunc(accs, func(a, b *nodeAcc) int {
-		return cmp.Or(cmp.Compare(a.key.name, b.key.name),
+		return cmp.Or(-compareBool(a.client, b.client),
+			cmp.Compare(a.key.name, b.key.name),
 			cmp.Compare(a.key.typ, b.key.typ),
 			cmp.Compare(a.key.account, b.key.account))
 	})
@@ -225,4 +227,14 @@ func MergeGraph(graphs []*trace.Graph, w Window) []Service {
 		m.Add(g)
 	}
 	return m.Services()
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

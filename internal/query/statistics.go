@@ -24,7 +24,10 @@ func (s *Statistics) add(o trace.Observation) {
 		s.OkCount++
 	}
 	s.TotalCount++
-	s.TotalResponseTime += o.ResponseTime()
+	// Rounded to the microsecond, the precision SDKs record: end − start
+	// of two epoch times near 1.7e9 carries float noise of ~1e-7 s, which
+	// would otherwise add up into sums like 0.840001.
+	s.TotalResponseTime += roundMicro(o.ResponseTime())
 }
 
 // merge adds t's counts to s.

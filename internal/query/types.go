@@ -11,7 +11,7 @@ type Service struct {
 	Names       []string `json:"Names"`
 	Root        bool     `json:"Root,omitempty"`
 	AccountID   string   `json:"AccountId,omitempty"`
-	Type        string   `json:"Type"`
+	Type        string   `json:"Type,omitempty"`
 	State       string   `json:"State"`
 	StartTime   float64  `json:"StartTime"`
 	EndTime     float64  `json:"EndTime"`
