@@ -23,11 +23,16 @@ type Trace struct {
 	// start time then ID, so that the arrival order never shows in results.
 	Docs []*segment.Document
 
-	entities []Entity  // one arena for every entity; the pointers below point into it
+	// Assembly runs for every trace at ingest, so entities, the slices
+	// that point to them and inferred service IDs are carved out of a few
+	// arrays sized up front instead of being allocated one by one.
+	entities []Entity
 	segs     []*Entity // top-level segments, in Docs order
 	roots    []*Entity // segments with no caller; roots[0] is the root segment
 	orphans  []*Entity // independent subsegments whose parent never arrived
 	index    map[string]*Entity
+	inferred []ServiceID // what Entity.Inferred points into
+	names    []string    // what inferred ServiceID.Names point into
 
 	start, end float64
 	hasEnd     bool
@@ -57,17 +62,16 @@ type Entity struct {
 	// for when no segment of the callee arrived; nil otherwise.
 	Inferred *ServiceID
 
-	stored  bool // a stored document, not embedded in one
-	dropped bool // lost de-duplication to a better entity with the same ID
-	sorted  bool // Children were reordered by start time after attachment
-	embIdx  int  // index in the parent document's subsegments array; -1 for stored documents
+	stored  bool  // a stored document, not embedded in one
+	dropped bool  // lost de-duplication to a better entity with the same ID
+	attachN int32 // independent subsegments attached (then Children are re-sorted)
+	callN   int32 // segments that name this entity as parent (upper bound of Calls)
+	embIdx  int   // index in the parent document's subsegments array; -1 for stored documents
 }
 
 // IsSegment reports whether the entity is a top-level segment (not a
 // subsegment, embedded or independent).
 func (e *Entity) IsSegment() bool { return e.stored && !e.Doc.IsIndependentSubsegment() }
-
-type docKey struct{ trace, id string }
 
 // Assemble builds the trace from the stored documents of one trace, given in
 // any order, possibly incomplete.
@@ -82,29 +86,35 @@ func Assemble(id string, docs []*segment.Document) *Trace {
 		return cmp.Or(cmp.Compare(a.StartTime, b.StartTime), cmp.Compare(a.ID, b.ID))
 	})
 
-	n := 0
+	var n, calls int
 	for _, d := range t.Docs {
-		n += countEntities(d)
+		c, k := countEntities(d)
+		n, calls = n+c, calls+k
 		t.size += len(d.Raw)
 	}
 	t.entities = make([]Entity, 0, n)
-	// children is carved into each entity's Children with a capped
-	// capacity, so that attaching an independent subsegment reallocates
-	// that one slice instead of overwriting a neighbour.
+	// Each entity's Children get a capped window of this array, so that
+	// appending to one never overwrites a neighbour.
 	children := make([]*Entity, n)
-	t.index = make(map[string]*Entity, n)
+	for _, d := range t.Docs {
+		t.build(d, nil, -1, &children)
+	}
+	t.inferred = make([]ServiceID, 0, calls)
+	t.names = make([]string, 0, calls)
+	nd := len(t.Docs)
+	lists := make([]*Entity, 3*nd)
+	t.segs, t.roots, t.orphans = lists[:0:nd], lists[nd:nd:2*nd], lists[2*nd:2*nd:3*nd]
 
-	tops := make([]*Entity, len(t.Docs))
-	for i, d := range t.Docs {
-		tops[i] = t.build(d, nil, -1, &children)
+	t.index = make(map[string]*Entity, n)
+	for i := range t.entities {
+		if e := &t.entities[i]; e.stored {
+			t.register(e)
+		}
 	}
-	for _, e := range tops {
-		t.register(e)
-	}
-	t.attach(tops)
+	t.attach()
 	t.Docs = t.Docs[:0]
-	for _, e := range tops {
-		if !e.dropped {
+	for i := range t.entities {
+		if e := &t.entities[i]; e.stored && !e.dropped {
 			t.Docs = append(t.Docs, e.Doc)
 		}
 	}
@@ -118,39 +128,24 @@ func Assemble(id string, docs []*segment.Document) *Trace {
 	return t
 }
 
-// dedupe keeps one document per (trace ID, ID).
-func dedupe(docs []*segment.Document) []*segment.Document {
-	out := make([]*segment.Document, 0, len(docs))
-	seen := make(map[docKey]int, len(docs))
-	for _, d := range docs {
-		if d == nil {
-			continue
-		}
-		k := docKey{d.TraceID, d.ID}
-		i, dup := seen[k]
-		if !dup {
-			seen[k] = len(out)
-			out = append(out, d)
-			continue
-		}
-		if !(d.InProgress && !out[i].InProgress) {
-			out[i] = d
-		}
+// countEntities counts d and its embedded subsegments, and the downstream
+// calls among them.
+func countEntities(d *segment.Document) (n, calls int) {
+	n = 1
+	if isDownstream(d) {
+		calls = 1
 	}
-	return out
-}
-
-func countEntities(d *segment.Document) int {
-	n := 1
 	for _, s := range d.Subsegments {
 		if s != nil {
-			n += countEntities(s)
+			c, k := countEntities(s)
+			n, calls = n+c, calls+k
 		}
 	}
-	return n
+	return n, calls
 }
 
-// build creates the entity of d and of every subsegment embedded in it.
+// build creates the entity of d and of every subsegment embedded in it,
+// parents before children.
 func (t *Trace) build(d *segment.Document, parent *Entity, embIdx int, arena *[]*Entity) *Entity {
 	t.entities = append(t.entities, Entity{Doc: d, Parent: parent, stored: parent == nil, embIdx: embIdx})
 	e := &t.entities[len(t.entities)-1]
@@ -163,138 +158,6 @@ func (t *Trace) build(d *segment.Document, parent *Entity, embIdx int, arena *[]
 		}
 	}
 	return e
-}
-
-// register indexes e and its embedded subsegments by ID, settling
-// duplicates: complete beats in-progress, otherwise the later one wins.
-func (t *Trace) register(e *Entity) {
-	if old, ok := t.index[e.Doc.ID]; ok {
-		if e.Doc.InProgress && !old.Doc.InProgress {
-			t.drop(e)
-			return
-		}
-		t.drop(old)
-		if e.dropped { // e was inside old (a malformed document)
-			return
-		}
-	}
-	t.index[e.Doc.ID] = e
-	for _, c := range e.Children {
-		t.register(c)
-	}
-}
-
-// drop removes e and its subtree from the index.
-func (t *Trace) drop(e *Entity) {
-	e.dropped = true
-	if t.index[e.Doc.ID] == e {
-		delete(t.index, e.Doc.ID)
-	}
-	for _, c := range e.Children {
-		t.drop(c)
-	}
-}
-
-// attach places each independent subsegment under its parent, or among the
-// orphans when the parent is missing or attaching would close a cycle.
-func (t *Trace) attach(tops []*Entity) {
-	for _, e := range tops {
-		if e.dropped {
-			continue
-		}
-		if !e.Doc.IsIndependentSubsegment() {
-			t.segs = append(t.segs, e)
-			continue
-		}
-		p := t.index[e.Doc.ParentID]
-		if p == nil || encloses(e, p) {
-			t.orphans = append(t.orphans, e)
-			continue
-		}
-		e.Parent = p
-		p.Children = append(p.Children, e)
-		p.sorted = true
-	}
-	for i := range t.entities {
-		e := &t.entities[i]
-		if e.dropped {
-			continue
-		}
-		// Embedded entities that lost de-duplication leave their parent.
-		e.Children = slices.DeleteFunc(e.Children, func(c *Entity) bool { return c.dropped })
-		if e.sorted {
-			slices.SortStableFunc(e.Children, func(a, b *Entity) int {
-				return cmp.Compare(a.Doc.StartTime, b.Doc.StartTime)
-			})
-		}
-	}
-}
-
-// encloses reports whether e is p or one of p's ancestors, following
-// enclosing entities and then callers.
-func encloses(e, p *Entity) bool {
-	for x := p; x != nil; {
-		if x == e {
-			return true
-		}
-		if x.Parent != nil {
-			x = x.Parent
-		} else {
-			x = x.Caller
-		}
-	}
-	return false
-}
-
-// link hangs each segment under the entity that called it. A segment whose
-// parent is absent is a root candidate; the earliest one is the root
-// segment. Segments are linked latest first so that, when parent_ids form a
-// cycle, the link cut is the earliest segment's, which then becomes the root.
-func (t *Trace) link() {
-	for _, s := range slices.Backward(t.segs) {
-		if s.Doc.ParentID != "" {
-			if p := t.index[s.Doc.ParentID]; p != nil && !encloses(s, p) {
-				s.Caller = p
-				p.Calls = append(p.Calls, s)
-				continue
-			}
-		}
-		t.roots = append(t.roots, s)
-	}
-	slices.Reverse(t.roots)
-	for i := range t.entities {
-		slices.Reverse(t.entities[i].Calls)
-	}
-}
-
-// own records the owning segment of every entity in e's tree, the trace's
-// time span, and which downstream calls become inferred nodes. It reports
-// whether a segment hangs anywhere under e. inCall says an enclosing
-// subsegment is already a downstream call: the calls nested in it (an HTTP
-// request made by an AWS SDK call, say) are part of that call, not nodes of
-// their own.
-func (t *Trace) own(e, seg *Entity, inCall bool) (called bool) {
-	e.Segment = seg
-	d := e.Doc
-	if t.start == 0 || d.StartTime < t.start {
-		t.start = d.StartTime
-	}
-	if !d.InProgress && d.EndTime > 0 && (!t.hasEnd || d.EndTime > t.end) {
-		t.end, t.hasEnd = d.EndTime, true
-	}
-	call := !inCall && !e.IsSegment() && isDownstream(d)
-	for _, c := range e.Children {
-		if t.own(c, seg, inCall || call) {
-			called = true
-		}
-	}
-	if len(e.Calls) > 0 {
-		called = true
-	}
-	if call && !called {
-		e.Inferred = inferredService(d)
-	}
-	return called
 }
 
 // Root returns the root segment: the earliest-starting segment with no

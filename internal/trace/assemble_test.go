@@ -190,8 +190,8 @@ func TestAssembleGraph(t *testing.T) {
 			partial: true,
 		},
 		{
-			name: "root whose caller never reported is still the root, and not partial",
-			docs: []string{doc(`"id":"` + idFront + `","name":"front","parent_id":"` + idAbsent + `","start_time":100,"end_time":101`)},
+			name:  "root whose caller never reported is still the root, and not partial",
+			docs:  []string{doc(`"id":"` + idFront + `","name":"front","parent_id":"` + idAbsent + `","start_time":100,"end_time":101`)},
 			graph: []string{"node front [client] client obs=0", "node front [] root obs=1", "edge front [client] -> front [] obs=1"},
 		},
 		{

@@ -22,20 +22,20 @@ func isDownstream(d *segment.Document) bool {
 }
 
 // inferredService is the node a downstream call stands for when the callee
-// sent no segment of its own (spec §5.2).
-func inferredService(d *segment.Document) *ServiceID {
+// sent no segment of its own (spec §5.2). Names is left for the caller.
+func inferredService(d *segment.Document) ServiceID {
 	switch {
 	case len(d.SQL) > 0:
-		return &ServiceID{Name: d.Name, Names: []string{d.Name}, Type: TypeSQL}
+		return ServiceID{Name: d.Name, Type: TypeSQL}
 	case d.Namespace == "aws":
 		name := awsServiceName(d.Name)
-		s := &ServiceID{Name: name, Names: []string{name}, Type: awsNodeType(name, d.AWS)}
+		s := ServiceID{Name: name, Type: awsNodeType(name, d.AWS)}
 		if d.AWS != nil {
 			s.AccountID = d.AWS.AccountID
 		}
 		return s
 	default:
-		return &ServiceID{Name: d.Name, Names: []string{d.Name}, Type: TypeRemote}
+		return ServiceID{Name: d.Name, Type: TypeRemote}
 	}
 }
 
@@ -83,19 +83,33 @@ func awsServiceName(name string) string {
 //	SNS      + topic_arn     → AWS::SNS::Topic
 //	Lambda   + function_name → AWS::Lambda::Function
 func awsNodeType(service string, a *segment.AWS) string {
-	if a != nil {
-		switch {
-		case service == "DynamoDB" && a.TableName != "":
+	// Constant strings for the services listed: this runs at ingest.
+	switch service {
+	case "DynamoDB":
+		if a != nil && a.TableName != "" {
 			return "AWS::DynamoDB::Table"
-		case service == "S3" && a.BucketName != "":
+		}
+		return "AWS::DynamoDB"
+	case "S3":
+		if a != nil && a.BucketName != "" {
 			return "AWS::S3::Bucket"
-		case service == "SQS" && a.QueueURL != "":
+		}
+		return "AWS::S3"
+	case "SQS":
+		if a != nil && a.QueueURL != "" {
 			return "AWS::SQS::Queue"
-		case service == "SNS" && a.TopicARN != "":
+		}
+		return "AWS::SQS"
+	case "SNS":
+		if a != nil && a.TopicARN != "" {
 			return "AWS::SNS::Topic"
-		case service == "Lambda" && a.FunctionName != "":
+		}
+		return "AWS::SNS"
+	case "Lambda":
+		if a != nil && a.FunctionName != "" {
 			return "AWS::Lambda::Function"
 		}
+		return "AWS::Lambda"
 	}
 	return "AWS::" + service
 }

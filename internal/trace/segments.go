@@ -51,6 +51,9 @@ func (t *Trace) appendTree(out []OutputSegment, calls []call, e *Entity) ([]Outp
 		// original bytes; their model is all there is.
 		raw, _ = json.Marshal(e.Doc)
 	}
+	if !rebuilt(e) {
+		return append(out, OutputSegment{ID: e.Doc.ID, Document: compact(raw)}), calls
+	}
 	m, err := decode(raw)
 	if err != nil {
 		// segment.Parse accepted these bytes, so this cannot happen; still,
@@ -58,16 +61,9 @@ func (t *Trace) appendTree(out []OutputSegment, calls []call, e *Entity) ([]Outp
 		return append(out, OutputSegment{ID: e.Doc.ID, Document: string(raw)}), calls
 	}
 	changed, calls := t.fold(e, m, calls)
-	var doc string
+	doc := compact(raw)
 	if changed {
 		doc = encode(m)
-	} else {
-		var buf bytes.Buffer
-		if json.Compact(&buf, raw) == nil {
-			doc = buf.String()
-		} else {
-			doc = string(raw)
-		}
 	}
 	out = append(out, OutputSegment{ID: e.Doc.ID, Document: doc})
 	for _, c := range calls {
@@ -75,6 +71,30 @@ func (t *Trace) appendTree(out []OutputSegment, calls []call, e *Entity) ([]Outp
 		out = append(out, OutputSegment{ID: id, Document: t.inferredDocument(id, e.Doc.TraceID, c.e, c.m)})
 	}
 	return out, calls
+}
+
+// rebuilt reports whether e's document must be decoded: something was
+// attached or dropped under it, or it made a call that needs an inferred
+// segment (copied from the decoded subsegment, unknown fields included).
+func rebuilt(e *Entity) bool {
+	if e.attachN > 0 || e.Inferred != nil || len(e.Children) != len(e.Doc.Subsegments) {
+		return true
+	}
+	for _, c := range e.Children {
+		if rebuilt(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// compact returns the document as sent, without insignificant space.
+func compact(raw []byte) string {
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return string(raw)
+	}
+	return buf.String()
 }
 
 // fold rebuilds m's "subsegments" from e's children: the embedded ones it

@@ -24,7 +24,14 @@ func (t *Trace) Summary() *Summary {
 	if !t.hasEnd {
 		s.EndTime = s.StartTime
 	}
-	b := summarizer{t: t, s: s, dur: s.Duration}
+	nodes := len(t.roots) + len(t.segs) + len(t.inferred)
+	b := summarizer{
+		t: t, s: s, dur: s.Duration,
+		nodes: make([]Node, 0, nodes),
+		names: make([]string, 0, nodes),
+		edges: make([]edgeRec, 0, nodes),
+		obs:   make([]obsRec, 0, 2*nodes),
+	}
 	if root := t.Root(); root != nil {
 		d := root.Doc
 		s.ResponseTime = d.Duration()
@@ -44,7 +51,9 @@ func (t *Trace) Summary() *Summary {
 		b.entity(o, -1)
 	}
 
+	b.finish()
 	s.Graph.Nodes = b.nodes
+	s.ServiceIDs = make([]ServiceID, 0, len(b.nodes))
 	for i := range b.nodes {
 		n := &b.nodes[i]
 		if n.Client {
@@ -62,13 +71,38 @@ func (t *Trace) Summary() *Summary {
 	return s
 }
 
-// summarizer carries one Summary computation through the tree walk.
+// summarizer carries one Summary computation through the tree walk. It
+// runs for every trace at ingest, so observations and edges are recorded
+// flat during the walk and laid out in a few arrays at the end (finish),
+// instead of growing one small slice per node and edge.
 type summarizer struct {
 	t     *Trace
 	s     *Summary
 	dur   float64
 	nodes []Node
-	keys  []string // scratch for sorting annotation keys
+	names []string  // what the nodes' Names point into
+	edges []edgeRec // in discovery order
+	obs   []obsRec  // in walk order
+
+	keys  []string          // scratch for sorting annotation keys
+	svcs  []ServiceID       // what annotation and user ServiceIDs start in
+	vals  []AnnotationValue // what annotation value lists start in
+	strs  []string          // what annotation values point to
+	nums  []float64
+	bools []bool
+}
+
+// edgeRec is an edge found during the walk.
+type edgeRec struct {
+	from, to int
+	obs      int // how many observations it has
+	at       int // its index in nodes[from].Edges, once laid out
+}
+
+// obsRec is an observation of node (edge < 0) or of edges[edge].
+type obsRec struct {
+	node, edge int
+	o          Observation
 }
 
 func httpOf(d *segment.Document) HTTP {
@@ -110,9 +144,7 @@ func (b *summarizer) segment(e *Entity, caller int) {
 		caller = n
 	}
 	n := caller
-	if !d.InProgress {
-		b.nodes[n].Obs = append(b.nodes[n].Obs, b.obs(d))
-	}
+	b.nodeObs(n, d)
 
 	s := b.s
 	if _, _, throttle := flags(d); throttle {
@@ -153,9 +185,7 @@ func (b *summarizer) entity(e *Entity, svc int) {
 	}
 	if e.Inferred != nil {
 		n := b.node(*e.Inferred, kindInferred)
-		if !d.InProgress {
-			b.nodes[n].Obs = append(b.nodes[n].Obs, b.obs(d))
-		}
+		b.nodeObs(n, d)
 		if svc >= 0 {
 			b.edge(svc, n, d)
 		}
@@ -196,31 +226,86 @@ func (b *summarizer) node(id ServiceID, kind nodeKind) int {
 		}
 	}
 	if id.Names == nil {
-		id.Names = []string{id.Name}
+		b.names = append(b.names, id.Name)
+		id.Names = b.names[len(b.names)-1 : len(b.names) : len(b.names)]
 	}
 	b.nodes = append(b.nodes, Node{ServiceID: id, Inferred: kind == kindInferred, Client: kind == kindClient})
 	return len(b.nodes) - 1
 }
 
-// edge records one call from node from to node to, observed through d.
-func (b *summarizer) edge(from, to int, d *segment.Document) {
-	n := &b.nodes[from]
-	i := slices.IndexFunc(n.Edges, func(e Edge) bool { return e.Target == to })
-	if i < 0 {
-		n.Edges = append(n.Edges, Edge{Target: to})
-		i = len(n.Edges) - 1
-	}
+// nodeObs records d as an observation of node n, unless it is in progress.
+func (b *summarizer) nodeObs(n int, d *segment.Document) {
 	if !d.InProgress {
-		n.Edges[i].Obs = append(n.Edges[i].Obs, b.obs(d))
+		b.obs = append(b.obs, obsRec{node: n, edge: -1, o: b.obs1(d)})
 	}
 }
 
-func (b *summarizer) obs(d *segment.Document) Observation {
+// edge records one call from node from to node to, observed through d.
+func (b *summarizer) edge(from, to int, d *segment.Document) {
+	i := slices.IndexFunc(b.edges, func(e edgeRec) bool { return e.from == from && e.to == to })
+	if i < 0 {
+		b.edges = append(b.edges, edgeRec{from: from, to: to})
+		i = len(b.edges) - 1
+	}
+	if !d.InProgress {
+		b.edges[i].obs++
+		b.obs = append(b.obs, obsRec{node: from, edge: i, o: b.obs1(d)})
+	}
+}
+
+// finish lays the recorded edges and observations out into the nodes: one
+// array of edges, one of observations, each node and edge a capped window.
+func (b *summarizer) finish() {
+	counts := make([]int, 2*len(b.nodes)) // per node: edges, then observations
+	edgesOf, obsOf := counts[:len(b.nodes)], counts[len(b.nodes):]
+	for _, e := range b.edges {
+		edgesOf[e.from]++
+	}
+	for _, r := range b.obs {
+		if r.edge < 0 {
+			obsOf[r.node]++
+		}
+	}
+	edges := make([]Edge, len(b.edges))
+	obs := make([]Observation, len(b.obs))
+	for i := range b.nodes {
+		n := &b.nodes[i]
+		if k := edgesOf[i]; k > 0 {
+			n.Edges, edges = edges[:0:k], edges[k:]
+		}
+		if k := obsOf[i]; k > 0 {
+			n.Obs, obs = obs[:0:k], obs[k:]
+		}
+	}
+	for i := range b.edges {
+		e := &b.edges[i]
+		n := &b.nodes[e.from]
+		e.at = len(n.Edges)
+		n.Edges = append(n.Edges, Edge{Target: e.to})
+		if e.obs > 0 {
+			n.Edges[e.at].Obs, obs = obs[:0:e.obs], obs[e.obs:]
+		}
+	}
+	for _, r := range b.obs {
+		n := &b.nodes[r.node]
+		if r.edge < 0 {
+			n.Obs = append(n.Obs, r.o)
+			continue
+		}
+		e := &n.Edges[b.edges[r.edge].at]
+		e.Obs = append(e.Obs, r.o)
+	}
+}
+
+func (b *summarizer) obs1(d *segment.Document) Observation {
 	return Observation{Start: d.StartTime, End: d.EndTime, Outcome: outcome(d), Duration: b.dur}
 }
 
 // annotate records d's indexable annotations as set by service svc.
 func (b *summarizer) annotate(d *segment.Document, svc int) {
+	if b.keys == nil {
+		b.keys = make([]string, 0, 8)
+	}
 	keys := b.keys[:0]
 	for k := range d.Annotations {
 		if segment.AnnotationKeyIndexable(k) {
@@ -237,26 +322,38 @@ func (b *summarizer) annotate(d *segment.Document, svc int) {
 			continue
 		}
 		i := -1
+		var nv AnnotationValue
 		switch v := d.Annotations[k].(type) {
 		case string:
 			i = slices.IndexFunc(vals, func(a AnnotationValue) bool { return a.String != nil && *a.String == v })
 			if i < 0 {
-				vals = append(vals, AnnotationValue{String: &v})
+				b.strs = grow(b.strs, v)
+				nv.String = &b.strs[len(b.strs)-1]
 			}
 		case float64:
 			i = slices.IndexFunc(vals, func(a AnnotationValue) bool { return a.Number != nil && *a.Number == v })
 			if i < 0 {
-				vals = append(vals, AnnotationValue{Number: &v})
+				b.nums = grow(b.nums, v)
+				nv.Number = &b.nums[len(b.nums)-1]
 			}
 		case bool:
 			i = slices.IndexFunc(vals, func(a AnnotationValue) bool { return a.Bool != nil && *a.Bool == v })
 			if i < 0 {
-				vals = append(vals, AnnotationValue{Bool: &v})
+				b.bools = grow(b.bools, v)
+				nv.Bool = &b.bools[len(b.bools)-1]
 			}
 		default:
 			continue // segment.Parse drops other types; be safe with hand-made documents
 		}
 		if i < 0 {
+			// Most keys have one value per trace: start each list as a
+			// window of one in a shared array, like addService.
+			if vals == nil {
+				b.vals = grow(b.vals, nv)
+				vals = b.vals[len(b.vals)-1 : len(b.vals) : len(b.vals)]
+			} else {
+				vals = append(vals, nv)
+			}
 			i = len(vals) - 1
 		}
 		if svc >= 0 {
@@ -267,6 +364,16 @@ func (b *summarizer) annotate(d *segment.Document, svc int) {
 		}
 		s.Annotations[k] = vals
 	}
+}
+
+// grow appends v to an arena that values elsewhere point into. Pointers to
+// earlier elements stay valid when append moves the arena: the old array
+// lives on as long as they do.
+func grow[T any](arena []T, v T) []T {
+	if arena == nil {
+		arena = make([]T, 0, 8)
+	}
+	return append(arena, v)
 }
 
 // user records that service svc served user name.
@@ -280,12 +387,19 @@ func (b *summarizer) user(name string, svc int) {
 	s.Users[i].ServiceIDs = b.addService(s.Users[i].ServiceIDs, svc)
 }
 
+// addService adds service svc to ids. A list starts as a window of one in
+// a shared array (most values and users have one service); a second service
+// moves it to its own array.
 func (b *summarizer) addService(ids []ServiceID, svc int) []ServiceID {
 	n := &b.nodes[svc].ServiceID
 	for _, id := range ids {
 		if id.Name == n.Name && id.Type == n.Type && id.AccountID == n.AccountID {
 			return ids
 		}
+	}
+	if ids == nil {
+		b.svcs = grow(b.svcs, *n)
+		return b.svcs[len(b.svcs)-1 : len(b.svcs) : len(b.svcs)]
 	}
 	return append(ids, *n)
 }
