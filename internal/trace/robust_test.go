@@ -89,3 +89,13 @@ func TestConcurrentReads(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestEmptyTrace(t *testing.T) {
+	tr := Assemble(testTraceID, nil)
+	if s := tr.Summary(); s.SegmentCount != 0 || s.EntryPoint != nil || len(s.Graph.Nodes) != 0 {
+		t.Errorf("summary of nothing: %+v", s)
+	}
+	if segs := tr.Segments(); len(segs) != 0 || tr.Duration() != 0 {
+		t.Errorf("documents of nothing: %v", segs)
+	}
+}

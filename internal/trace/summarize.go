@@ -127,23 +127,21 @@ func (b *summarizer) segment(e *Entity, caller int) {
 	if d.AWS != nil {
 		id.AccountID = d.AWS.AccountID
 	}
+	var n int
 	if e.Caller == nil {
 		// The client node comes first so that graphs read from the entry.
 		c := b.node(ServiceID{Name: d.Name, Type: TypeClient}, kindClient)
-		n := b.node(id, kindService)
+		n = b.node(id, kindService)
 		b.edge(c, n, d)
 		if e == b.t.roots[0] {
 			b.nodes[n].Root = true
 		}
-		caller = n
 	} else {
-		n := b.node(id, kindService)
+		n = b.node(id, kindService)
 		if caller >= 0 {
 			b.edge(caller, n, e.Caller.Doc)
 		}
-		caller = n
 	}
-	n := caller
 	b.nodeObs(n, d)
 
 	s := b.s
