@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,6 +60,27 @@ func chunked(s string) io.Reader { return io.MultiReader(strings.NewReader(s)) }
 // sends to the daemon port: unsigned, chunked POSTs (quirk 5).
 func TestSamplerRequests(t *testing.T) {
 	e := newEnv(t)
+	// Check on the server side that the bodies really arrive chunked and
+	// unsigned.
+	var mu sync.Mutex
+	var seen []string
+	watched := *e
+	watched.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s %v %d %q", r.URL.Path, r.TransferEncoding, r.ContentLength, r.Header.Get("Authorization")))
+		mu.Unlock()
+		e.api.ServeHTTP(w, r)
+	}))
+	defer watched.srv.Close()
+	e = &watched
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		want := []string{`/GetSamplingRules [chunked] -1 ""`, `/SamplingTargets [chunked] -1 ""`}
+		if strings.Join(seen, "\n") != strings.Join(want, "\n") {
+			t.Errorf("requests arrived as %q, want %q", seen, want)
+		}
+	}()
 	status, h, body := e.post(t, "/GetSamplingRules", chunked(`{}`), map[string]string{"Content-Type": "application/json"})
 	if status != 200 || h.Get("Content-Type") != "application/json" || h.Get("x-amzn-RequestId") == "" {
 		t.Fatalf("GetSamplingRules: %d %v %s", status, h, body)
