@@ -178,3 +178,11 @@ func TestLatencyMetric(t *testing.T) {
 		}
 	}
 }
+
+func TestBodyLimit(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.MaxBodyBytes = 1024 })
+	status, h, body := e.post(t, "/TraceSegments", jsonBody(`{"TraceSegmentDocuments":["`+strings.Repeat("x", 2000)+`"]}`), nil)
+	if status != http.StatusRequestEntityTooLarge || h.Get("x-amzn-ErrorType") != CodeInvalidRequest || !strings.Contains(string(body), "larger than 1024 bytes") {
+		t.Errorf("oversized body: %d %s %s", status, h.Get("x-amzn-ErrorType"), body)
+	}
+}

@@ -30,13 +30,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, reqID, "unknown", &Error{
 			Code:    CodeUnknownOperation,
 			Status:  http.StatusNotFound,
-			Message: "no X-Ray operation is served at " + r.Method + " " + r.URL.Path + " (operations are POST to fixed paths such as /TraceSummaries)",
+			Message: fmt.Sprintf("no X-Ray operation is served at %.16s %.200s (operations are POST to fixed paths such as /TraceSummaries)", r.Method, r.URL.Path),
 		})
 		a.metrics.observe("unknown", http.StatusNotFound, start)
 		return
 	}
 	status := http.StatusOK
-	result, err := a.run(r, op)
+	result, err := a.run(w, r, op)
 	var body []byte
 	if err == nil {
 		// Encoding fails only on NaN or infinite numbers that slipped
@@ -63,8 +63,10 @@ func (a *API) lookup(r *http.Request) (operation, bool) {
 	return op, ok
 }
 
-func (a *API) run(r *http.Request, op operation) (any, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, a.opts.MaxBodyBytes))
+func (a *API) run(w http.ResponseWriter, r *http.Request, op operation) (any, error) {
+	// With w, net/http closes the connection after an oversized body
+	// instead of reading the rest of it.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
