@@ -248,8 +248,8 @@ func TestRealSDKTracesAreQueryableWithRealClient(t *testing.T) {
 	if s, ok := byStatus[429]; !ok || !aws.ToBool(s.HasThrottle) {
 		t.Errorf("the 429 trace is not marked HasThrottle: %+v", s)
 	}
-	if s := byStatus[200]; !strings.HasSuffix(aws.ToString(s.Http.HttpURL), "/upload?status=200") || aws.ToString(s.Http.HttpMethod) != "GET" {
-		t.Errorf("Http of a 200 trace = %+v", s.Http)
+	if s := byStatus[200]; !strings.HasSuffix(aws.ToString(s.Http.HttpURL), "/upload") || aws.ToString(s.Http.HttpMethod) != "GET" || aws.ToString(s.Http.ClientIp) != "127.0.0.1" {
+		t.Errorf("Http of a 200 trace: URL %q method %q client IP %q", aws.ToString(s.Http.HttpURL), aws.ToString(s.Http.HttpMethod), aws.ToString(s.Http.ClientIp))
 	}
 
 	// BatchGetTraces: the documents, with subsegments folded in and an
@@ -339,7 +339,7 @@ func TestRealSDKTracesAreQueryableWithRealClient(t *testing.T) {
 	}
 	var histCount int32
 	for _, h := range nodes["backend:"].ResponseTimeHistogram {
-		histCount += aws.ToInt32(h.Count)
+		histCount += h.Count
 	}
 	if histCount != 6 {
 		t.Errorf("backend ResponseTimeHistogram counts %d observations, want 6", histCount)

@@ -107,11 +107,7 @@ func (s *Server) registerStoreMetrics() {
 // Start serves UDP and HTTP in the background; /healthz answers 200 from
 // now on.
 func (s *Server) Start() {
-	go func() {
-		if err := s.udp.Serve(); err != nil {
-			s.log.Error("udp listener stopped", "err", err)
-		}
-	}()
+	s.udp.Start()
 	go func() {
 		defer close(s.stopped)
 		if err := s.http.Serve(s.tcp); err != nil && !errors.Is(err, http.ErrServerClosed) {
