@@ -7,8 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,7 +45,15 @@ func runChild(dir string) {
 	}
 	srv.Start()
 	fmt.Printf("READY %s %s\n", srv.UDPAddr(), srv.TCPAddr())
-	select {} // until killed
+	// Like `lightbox serve`: SIGTERM flushes and exits; SIGKILL just dies.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	if err := srv.Shutdown(context.Background()); err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 // startChild starts a server process on dir and returns its addresses.
@@ -124,5 +136,65 @@ func TestAcknowledgedSegmentsSurviveKill9(t *testing.T) {
 	}
 	if got[traceAPI] != apiDocs || got[traceUDP] != udpDocs {
 		t.Fatalf("after kill -9: %d of %d PutTraceSegments documents, %d of %d UDP documents", got[traceAPI], apiDocs, got[traceUDP], udpDocs)
+	}
+}
+
+// TestSIGTERMFlushesEverythingAccepted sends datagrams to a server process,
+// waits until its /metrics says it has read them all, sends SIGTERM at once
+// (well before the batcher's next flush), and expects every document on disk.
+func TestSIGTERMFlushesEverythingAccepted(t *testing.T) {
+	dir := t.TempDir()
+	cmd, udpAddr, tcpAddr := startChild(t, dir)
+	now := float64(time.Now().UnixNano()) / 1e9
+	traceID := fmt.Sprintf("1-%08x-%024x", int64(now), 3)
+	const n = 1000
+	conn, err := net.Dial("udp", udpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(conn, "{\"format\": \"json\", \"version\": 1}\n%s", segmentDoc(traceID, i, now))
+		if i%100 == 99 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	conn.Close()
+	received := regexp.MustCompile(`(?m)^lightbox_documents_received_total\{source="udp"\} (\S+)$`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + tcpAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if m := received.FindSubmatch(body); m != nil {
+			if v, _ := strconv.ParseFloat(string(m[1]), 64); v == n {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not report %d received documents", n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("server exited with %v after SIGTERM", err)
+	}
+
+	srv := startServer(t, dir)
+	bt, err := xrayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bt.Traces) != 1 || len(bt.Traces[0].Segments) != n {
+		got := 0
+		if len(bt.Traces) == 1 {
+			got = len(bt.Traces[0].Segments)
+		}
+		t.Fatalf("after SIGTERM %d of %d documents were stored", got, n)
 	}
 }
