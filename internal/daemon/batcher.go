@@ -41,19 +41,7 @@ func (l *Listener) runBatcher() {
 		open := true
 		if len(b.docs) < l.opts.MaxBatch {
 			timer.Reset(time.Until(first.at.Add(l.opts.FlushInterval)))
-		fill:
-			for len(b.docs) < l.opts.MaxBatch {
-				select {
-				case p, ok := <-l.docq:
-					if !ok {
-						open = false
-						break fill
-					}
-					b.add(p)
-				case <-timer.C:
-					break fill
-				}
-			}
+			open = l.fill(b, timer.C)
 			timer.Stop()
 		}
 		l.write(b)
@@ -61,6 +49,35 @@ func (l *Listener) runBatcher() {
 			return
 		}
 	}
+}
+
+// fill adds documents to b until it holds MaxBatch, or the queue is empty
+// and due fires, or the queue is closed (then it returns false). Documents
+// already queued always go in, even when due has fired: a batch whose
+// deadline passed while the previous write ran must still take everything
+// that waited behind it, or batches would shrink exactly under load.
+func (l *Listener) fill(b *batch, due <-chan time.Time) (open bool) {
+	for len(b.docs) < l.opts.MaxBatch {
+		select {
+		case p, ok := <-l.docq:
+			if !ok {
+				return false
+			}
+			b.add(p)
+			continue
+		default:
+		}
+		select {
+		case p, ok := <-l.docq:
+			if !ok {
+				return false
+			}
+			b.add(p)
+		case <-due:
+			return true
+		}
+	}
+	return true
 }
 
 // write stores a batch, retrying with exponential backoff, and drops it

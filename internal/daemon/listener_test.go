@@ -185,6 +185,25 @@ func TestBatching(t *testing.T) {
 	})
 }
 
+// TestBatchesGrowUnderLoad: documents that queued up while a write was in
+// progress go into the next write together, although their flush deadline
+// has long passed. (Batches that shrink when the store is slow make it
+// slower still.)
+func TestBatchesGrowUnderLoad(t *testing.T) {
+	rec := &recorder{gate: make(chan struct{})}
+	l := startListener(t, Options{Writer: rec, FlushInterval: time.Millisecond})
+	send(t, l, segDocs(0, 1)...)
+	waitFor(t, "the first write to start", func() bool { return l.inflight.Load() == 1 && len(l.docq) == 0 })
+	send(t, l, segDocs(1, 200)...)
+	waitFor(t, "the rest to queue up", func() bool { return len(l.docq) == 200 })
+	time.Sleep(5 * time.Millisecond) // every deadline has passed
+	close(rec.gate)
+	shutdown(t, l)
+	if got := rec.callSizes(); !slices.Equal(got, []int{1, 200}) {
+		t.Errorf("WriteSegments calls = %v, want [1 200]", got)
+	}
+}
+
 func TestStoreErrors(t *testing.T) {
 	errDisk := errors.New("disk on fire")
 	tests := []struct {

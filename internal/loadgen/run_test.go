@@ -22,6 +22,7 @@ import (
 // target is a Lightbox put together from its real parts: the UDP listener
 // writing to the embedded engine on disk, and the X-Ray API reading it.
 type target struct {
+	reg    *prometheus.Registry
 	udp    *daemon.Listener
 	api    *httptest.Server
 	store  *local.Store
@@ -40,11 +41,12 @@ func startTarget(t testing.TB, wrap func(store.Writer) store.Writer) *target {
 	if wrap != nil {
 		w = wrap(st)
 	}
+	reg := prometheus.NewRegistry()
 	l, err := daemon.Listen(daemon.Options{
 		Addr:       "127.0.0.1:0",
 		Writer:     w,
 		Logger:     slog.New(slog.DiscardHandler),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: reg,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +64,7 @@ func startTarget(t testing.TB, wrap func(store.Writer) store.Writer) *target {
 			t.Error(err)
 		}
 	})
-	return &target{udp: l, api: srv, store: st, udpStr: l.LocalAddr().String()}
+	return &target{reg: reg, udp: l, api: srv, store: st, udpStr: l.LocalAddr().String()}
 }
 
 func (tg *target) options(rate float64, d time.Duration) Options {
