@@ -38,11 +38,13 @@ func (w *assemblyBatch) commit() error {
 	return nil
 }
 
-// add summarizes one trace: it reads the trace's pending keys, then its
-// documents (a later read, so every write whose pending key is deleted here
-// is included), and writes the new summary with Revision+1 and its index
+// add summarizes one trace and deletes the pending keys of the writes it
+// covers. For a trace read from disk it reads the pending keys first, then
+// the documents (a later read, so every write whose pending key is deleted
+// is included). It writes the new summary with Revision+1 and its index
 // entries, unless late data changed nothing.
-func (w *assemblyBatch) add(p uint32, tid segment.TraceID) (err error) {
+func (w *assemblyBatch) add(q *queued) (err error) {
+	p, tid := q.part, q.tid
 	defer func() {
 		// A bug in assembly must not take ingest down with it; the trace
 		// stays pending and is retried at the next Open.
@@ -51,14 +53,25 @@ func (w *assemblyBatch) add(p uint32, tid segment.TraceID) (err error) {
 		}
 	}()
 	s := w.s
-	pending, err := s.pendingKeys(p, tid)
-	if err != nil {
-		return err
+	if !s.parts.has(p) {
+		return nil // retention dropped the partition and everything in it
 	}
-	docs, err := s.loadDocs(s.db, p, tid)
-	if err != nil {
-		return err
+	var pending [][]byte
+	var docs []*segment.Document
+	if q.inMemory {
+		for _, seq := range q.writes {
+			pending = append(pending, pendingKey(p, tid, seq))
+		}
+		docs = latest(q.held)
+	} else {
+		if pending, err = s.pendingKeys(p, tid); err != nil {
+			return err
+		}
+		if docs, err = s.loadDocs(s.db, p, tid); err != nil {
+			return err
+		}
 	}
+	// Usually absent for a new trace; the bloom filter makes that cheap.
 	prev, err := getSummary(s.db, p, tid)
 	if err != nil {
 		return err
@@ -94,11 +107,7 @@ func (w *assemblyBatch) putSummary(p uint32, tid segment.TraceID, docs []*segmen
 		sum.Revision = prev.Revision + 1
 	}
 	sum.UpdatedAt = float64(s.opts.Now().UnixNano()) / float64(time.Second)
-	v, err := encodeSummary(sum)
-	if err != nil {
-		return fmt.Errorf("cannot encode summary of trace %s: %w", tid, err)
-	}
-	_ = w.b.Set(summaryKey(p, tid), v, nil)
+	_ = w.b.Set(summaryKey(p, tid), encodeSummary(sum), nil)
 
 	epoch := float64(tid.Epoch())
 	if prev != nil {
@@ -137,4 +146,24 @@ func (s *Store) pendingKeys(p uint32, tid segment.TraceID) ([][]byte, error) {
 		return nil, fmt.Errorf("cannot read pending keys of trace %s: %w", tid, err)
 	}
 	return keys, nil
+}
+
+// latest resolves documents written more than once the way storage did: the
+// one committed last wins.
+func latest(held []heldDoc) []*segment.Document {
+	idx := make(map[string]int, len(held))
+	docs := make([]*segment.Document, 0, len(held))
+	seqs := make([]uint64, 0, len(held))
+	for _, h := range held {
+		if i, ok := idx[h.doc.ID]; ok {
+			if h.commitSeq >= seqs[i] {
+				docs[i], seqs[i] = h.doc, h.commitSeq
+			}
+			continue
+		}
+		idx[h.doc.ID] = len(docs)
+		docs = append(docs, h.doc)
+		seqs = append(seqs, h.commitSeq)
+	}
+	return docs
 }

@@ -14,6 +14,10 @@ import (
 // summaries are committed before Sync callers waiting on it are released.
 const roundSize = 512
 
+// heldBudget bounds the bytes of documents the assembler holds in memory
+// (see queued.held); past it, traces are read back from disk instead.
+const heldBudget = 64 << 20
+
 // assembler keeps the traces whose summary is stale, in the order they became
 // stale, and summarizes each once its delay has passed. A trace written again
 // while it waits is not queued twice: all its pieces that arrive within the
@@ -36,13 +40,39 @@ type assembler struct {
 	wake     chan struct{}
 	errs     uint64 // assembly failures so far
 	lastErr  error
+	held     int // bytes of documents held by queued traces
 }
 
+// queued is a trace waiting to be summarized.
+//
+// Most traces are new: every document they have arrived since they were
+// queued. For those the assembler keeps the written documents (held, with
+// the Pebble sequence number that committed each, so that replacements
+// resolve exactly as on disk) and the write sequences of their pending keys,
+// and never reads the trace back or decodes its JSON twice. A trace with
+// documents stored before it was queued is read from disk (inMemory false).
 type queued struct {
-	tid  segment.TraceID
-	part uint32
-	due  time.Time
-	seq  uint64
+	tid      segment.TraceID
+	part     uint32
+	due      time.Time
+	seq      uint64
+	inMemory bool
+	held     []heldDoc
+	writes   []uint64 // write sequences of the pending keys covered by held
+	bytes    int
+}
+
+type heldDoc struct {
+	doc       *segment.Document
+	commitSeq uint64
+}
+
+// write is what WriteSegments tells the assembler about one trace.
+type write struct {
+	seq       uint64 // write sequence in the pending key
+	commitSeq uint64 // Pebble sequence number of the batch
+	docs      []*segment.Document
+	isNew     bool
 }
 
 func newAssembler(s *Store, delay time.Duration, limit int) *assembler {
@@ -56,20 +86,54 @@ func newAssembler(s *Store, delay time.Duration, limit int) *assembler {
 	}
 }
 
-func (a *assembler) enqueue(tid segment.TraceID, part uint32) {
-	a.add(tid, part, time.Now().Add(a.delay))
+// enqueue queues a written trace, due after the delay.
+func (a *assembler) enqueue(tid segment.TraceID, part uint32, w write) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	q, ok := a.byTrace[tid]
+	if !ok {
+		q = a.pushLocked(tid, part, time.Now().Add(a.delay))
+		q.inMemory = w.isNew
+	}
+	if q.part != part {
+		q.part = part // retention moved the trace: only the disk knows
+		a.releaseLocked(q)
+	}
+	if !q.inMemory {
+		return
+	}
+	n := 0
+	for _, d := range w.docs {
+		n += len(d.Raw)
+	}
+	if a.held+n > heldBudget {
+		a.releaseLocked(q)
+		return
+	}
+	for _, d := range w.docs {
+		q.held = append(q.held, heldDoc{d, w.commitSeq})
+	}
+	q.writes = append(q.writes, w.seq)
+	q.bytes += n
+	a.held += n
+}
+
+// releaseLocked makes a trace read from disk and frees what it held.
+func (a *assembler) releaseLocked(q *queued) {
+	a.held -= q.bytes
+	q.inMemory, q.held, q.writes, q.bytes = false, nil, nil, 0
 }
 
 // enqueueNow queues a trace left pending by an earlier run: it is due at once.
-func (a *assembler) enqueueNow(tid segment.TraceID, part uint32) { a.add(tid, part, time.Now()) }
-
-func (a *assembler) add(tid segment.TraceID, part uint32, due time.Time) {
+func (a *assembler) enqueueNow(tid segment.TraceID, part uint32) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if q, ok := a.byTrace[tid]; ok {
-		q.part = part
-		return
+	if _, ok := a.byTrace[tid]; !ok {
+		a.pushLocked(tid, part, time.Now())
 	}
+}
+
+func (a *assembler) pushLocked(tid segment.TraceID, part uint32, due time.Time) *queued {
 	a.enqueued++
 	q := &queued{tid: tid, part: part, due: due, seq: a.enqueued}
 	a.byTrace[tid] = q
@@ -77,6 +141,7 @@ func (a *assembler) add(tid segment.TraceID, part uint32, due time.Time) {
 	if len(a.queue) == 1 {
 		a.signal()
 	}
+	return q
 }
 
 func (a *assembler) signal() {
@@ -178,6 +243,7 @@ func (a *assembler) take(all bool) ([]*queued, time.Time) {
 			break
 		}
 		delete(a.byTrace, q.tid)
+		a.held -= q.bytes
 		n++
 	}
 	round := append([]*queued(nil), a.queue[:n]...)
@@ -213,7 +279,7 @@ func (a *assembler) assembleRound(round []*queued) {
 				q := round[i]
 				i++
 				next.Unlock()
-				if err := w.add(q.part, q.tid); err != nil {
+				if err := w.add(q); err != nil {
 					a.fail(err)
 				}
 			}

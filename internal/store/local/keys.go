@@ -34,8 +34,9 @@ const (
 // Value format versions, the first byte of stored documents and summaries,
 // so that a later encoding can be told apart from this one.
 const (
-	docFormatRaw      byte = 1 // the document's bytes as received
-	summaryFormatJSON byte = 1 // encoding/json of trace.Summary
+	docFormatRaw        byte = 1 // the document's bytes as received
+	summaryFormatJSON   byte = 1 // encoding/json of trace.Summary (early versions)
+	summaryFormatBinary byte = 2 // summary_codec.go
 )
 
 const (

@@ -16,6 +16,8 @@ type traceWrite struct {
 	tid   segment.TraceID
 	start float64 // earliest start time among the call's documents
 	part  uint32
+	isNew bool // no document of the trace was stored before
+	docs  []*segment.Document
 }
 
 // WriteSegments stores documents and marks their traces pending, in one
@@ -67,15 +69,16 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 			order = append(order, tw)
 		}
 		tw.start = min(tw.start, d.StartTime)
+		tw.docs = append(tw.docs, d)
 		writes[i] = docWrite{tw: tw, sid: sid, raw: raw}
 		size += docKeyLen + 1 + len(raw)
 	}
 	for _, tw := range order {
-		p, err := s.place(tw.tid, tw.start)
+		p, isNew, err := s.place(tw.tid, tw.start)
 		if err != nil {
 			return err
 		}
-		tw.part = p
+		tw.part, tw.isNew = p, isNew
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("cannot write segments: %w", err)
@@ -105,20 +108,22 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("cannot write segments: %w", err)
 	}
+	w := write{seq: seq, commitSeq: uint64(b.SeqNum())}
 	for _, tw := range order {
 		// Retention may have dropped the partition while this batch was
 		// being built; the data exists again, so the partition must too.
 		s.parts.add(tw.part)
-		s.asm.enqueue(tw.tid, tw.part)
+		w.docs, w.isNew = tw.docs, tw.isNew
+		s.asm.enqueue(tw.tid, tw.part, w)
 	}
 	return nil
 }
 
 // place returns the partition of a trace: the one it already lives in, or a
-// new home chosen from its trace ID epoch or start time.
-func (s *Store) place(tid segment.TraceID, start float64) (uint32, error) {
+// new home chosen from its trace ID epoch or start time (isNew).
+func (s *Store) place(tid segment.TraceID, start float64) (p uint32, isNew bool, err error) {
 	if p, ok := s.traces.get(tid); ok {
-		return p, nil
+		return p, false, nil
 	}
 	// One decision per trace at a time, so that concurrent first writes of a
 	// trace agree on its partition.
@@ -126,19 +131,19 @@ func (s *Store) place(tid segment.TraceID, start float64) (uint32, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if p, ok := s.traces.get(tid); ok {
-		return p, nil
+		return p, false, nil
 	}
 	home := s.parts.home(tid, start)
 	p, found, err := s.lookup(tid, home)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if !found {
 		p = home
 		s.parts.add(p)
 	}
 	s.traces.put(tid, p)
-	return p, nil
+	return p, !found, nil
 }
 
 // locate finds the partition holding a trace, or reports that none does.

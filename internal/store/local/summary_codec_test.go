@@ -1,0 +1,174 @@
+package local
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/lightbox-tracing/lightbox/internal/trace"
+)
+
+// filledSummary sets every field of a trace.Summary, nested ones included,
+// to a non-zero value by reflection, so that a field the codec does not know
+// breaks the round trip. Strings repeat, to exercise interning.
+func filledSummary() *trace.Summary {
+	s := new(trace.Summary)
+	n := 0
+	fill(reflect.ValueOf(s).Elem(), &n)
+	// Exactly one of an annotation value's String, Number, Bool is set.
+	i := 0
+	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
+		vs := s.Annotations[k]
+		for j := range vs {
+			switch i % 3 {
+			case 0:
+				vs[j].Number, vs[j].Bool = nil, nil
+			case 1:
+				vs[j].String, vs[j].Bool = nil, nil
+			case 2:
+				vs[j].String, vs[j].Number = nil, nil
+			}
+			i++
+		}
+	}
+	return s
+}
+
+func fill(v reflect.Value, n *int) {
+	*n++
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(fmt.Sprintf("s%d", *n%5))
+	case reflect.Float64:
+		v.SetFloat(float64(*n) + 0.25)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(int64(*n))
+	case reflect.Uint8:
+		v.SetUint(uint64(*n%3 + 1))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem(), n)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := range 2 {
+			fill(v.Index(i), n)
+		}
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		for i := range 2 {
+			k := reflect.New(v.Type().Key()).Elem()
+			k.SetString(fmt.Sprintf("key%d", i))
+			e := reflect.New(v.Type().Elem()).Elem()
+			fill(e, n)
+			v.SetMapIndex(k, e)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i), n)
+			}
+		}
+	default:
+		panic(fmt.Sprintf("fill: add a case for %s", v.Type()))
+	}
+}
+
+func TestSummaryCodecRoundTrip(t *testing.T) {
+	cases := map[string]*trace.Summary{
+		"every field set": filledSummary(),
+		"zero":            {},
+		"some fields":     {ID: "1-6553f100-000000000000000000000001", Revision: 3, StartTime: 1700000000.125, SegmentCount: 2, IsPartial: true},
+	}
+	for name, want := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := decodeSummary(encodeSummary(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(want)
+				t.Fatalf("round trip changed the summary (a field of trace.Summary the codec does not store?)\n got %s\nwant %s", g, w)
+			}
+		})
+	}
+}
+
+// Summaries stored as JSON by early versions still read.
+func TestSummaryJSONStillReads(t *testing.T) {
+	want := filledSummary()
+	b, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeSummary(append([]byte{summaryFormatJSON}, b...))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("JSON summary decoded as %+v, %v", got, err)
+	}
+}
+
+// Every truncation of a valid encoding is an error, never a panic.
+func TestSummaryCodecTruncated(t *testing.T) {
+	b := encodeSummary(filledSummary())
+	for i := range len(b) - 1 {
+		if _, err := decodeSummary(b[:i]); err == nil {
+			t.Fatalf("decoding %d of %d bytes succeeded", i, len(b))
+		}
+	}
+}
+
+func TestSameContentIgnoresRevisionOnly(t *testing.T) {
+	a, b := filledSummary(), filledSummary()
+	b.Revision, b.UpdatedAt = a.Revision+5, a.UpdatedAt+60
+	if !sameContent(a, b) {
+		t.Error("summaries differing in Revision and UpdatedAt only are not the same content")
+	}
+	b.EndTime++
+	if sameContent(a, b) {
+		t.Error("summaries with different end times are the same content")
+	}
+}
+
+func FuzzSummaryDecode(f *testing.F) {
+	f.Add(encodeSummary(filledSummary()))
+	f.Add(encodeSummary(&trace.Summary{ID: "x"}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := decodeSummary(b)
+		if err != nil {
+			return
+		}
+		if _, err := decodeSummary(encodeSummary(s)); err != nil {
+			t.Fatalf("re-encoding a decoded summary: %v", err)
+		}
+	})
+}
+
+func BenchmarkSummaryDecode(b *testing.B) {
+	s := filledSummary()
+	for name, enc := range map[string][]byte{
+		"binary": encodeSummary(s),
+		"json":   append([]byte{summaryFormatJSON}, must(json.Marshal(s))...),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(enc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := decodeSummary(enc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
