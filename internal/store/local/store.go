@@ -35,12 +35,9 @@ type Store struct {
 	asm        *assembler
 	summarized atomic.Int64
 
-	// life guards every public call against Close: calls hold it shared,
-	// Close takes it exclusively once to flip closed.
-	life   sync.RWMutex
-	closed bool
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	life gate          // public calls against Close
+	stop chan struct{} // closed by Close: background work ends
+	wg   sync.WaitGroup
 }
 
 var _ store.Store = (*Store)(nil)
@@ -208,27 +205,15 @@ func (s *Store) discover() (pending []pendingTrace, maxSeq uint64, err error) {
 }
 
 // enter admits a public call unless the store is closed; leave ends it.
-func (s *Store) enter() error {
-	s.life.RLock()
-	if s.closed {
-		s.life.RUnlock()
-		return store.ErrClosed
-	}
-	return nil
-}
-
-func (s *Store) leave() { s.life.RUnlock() }
+func (s *Store) enter() error { return s.life.enter() }
+func (s *Store) leave()       { s.life.leave() }
 
 // Close summarizes every pending trace, stops the background work, flushes
 // the memtable and closes Pebble.
 func (s *Store) Close() error {
-	s.life.Lock()
-	if s.closed {
-		s.life.Unlock()
+	if !s.life.close() {
 		return store.ErrClosed
 	}
-	s.closed = true
-	s.life.Unlock()
 
 	close(s.stop)
 	s.wg.Wait()
