@@ -22,6 +22,9 @@ type Writer interface {
 	// its Raw bytes). A later document with the same (trace ID, ID)
 	// replaces the earlier one. When WriteSegments returns nil the
 	// documents are durable: they survive a crash of the process.
+	// An engine may keep reading the documents after it returns (the
+	// embedded engine summarizes new traces from them), so callers must
+	// not modify them afterwards.
 	WriteSegments(ctx context.Context, docs []*segment.Document) error
 }
 
