@@ -247,6 +247,7 @@ func (a *assembler) take(all bool) ([]*queued, time.Time) {
 		n++
 	}
 	round := append([]*queued(nil), a.queue[:n]...)
+	clear(a.queue[:n]) // the backing array must not keep held documents alive
 	a.queue = a.queue[n:]
 	if len(a.queue) == 0 {
 		a.queue = nil // let the backing array go
