@@ -3,7 +3,9 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -68,4 +70,26 @@ func Step(ctx context.Context, base Options, rates []float64) (StepReport, error
 		}
 	}
 	return out, ctx.Err()
+}
+
+// ParseRates reads a comma-separated list of rates such as
+// "10k,20k,25000,0.1M" (k = thousand, M = million), for the CLI.
+func ParseRates(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		mult := 1.0
+		switch {
+		case strings.HasSuffix(f, "k"), strings.HasSuffix(f, "K"):
+			mult, f = 1e3, f[:len(f)-1]
+		case strings.HasSuffix(f, "M"):
+			mult, f = 1e6, f[:len(f)-1]
+		}
+		r, err := strconv.ParseFloat(f, 64)
+		if err != nil || r <= 0 || math.IsInf(r, 0) {
+			return nil, fmt.Errorf("cannot parse rate %q: want a positive number, optionally with k or M", f)
+		}
+		out = append(out, r*mult)
+	}
+	return out, nil
 }
