@@ -99,3 +99,69 @@ func TestRewriteKeepsRevision(t *testing.T) {
 		}
 	}
 }
+
+// Writers wait while MaxPending traces wait to be summarized, and go on as
+// soon as the assembler catches up; a writer's context ends the wait.
+func TestPendingBackpressure(t *testing.T) {
+	o := testOptions(t.TempDir())
+	o.AssembleDelay = time.Hour
+	o.MaxPending = 2
+	s := openTest(t, o)
+	defer s.Close()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(6, 6))
+	for i := range 2 {
+		if err := s.WriteSegments(ctx, genTrace(t, rng, 1795300000+uint32(i), 1795300000.5, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := s.WriteSegments(short, genTrace(t, rng, 1795300005, 1795300005.5, 1)); err == nil {
+		t.Fatal("a write past MaxPending did not wait")
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.WriteSegments(ctx, genTrace(t, rng, 1795300006, 1795300006.5, 1)) }()
+	select {
+	case err := <-done:
+		t.Fatalf("a write past MaxPending returned (%v) without waiting", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting write did not go on after the assembler caught up")
+	}
+	if n := s.Stats().PendingTraces; n != 1 {
+		t.Errorf("%d traces pending, want 1 (the last write)", n)
+	}
+}
+
+func TestStats(t *testing.T) {
+	o := testOptions(t.TempDir())
+	o.AssembleDelay = time.Hour
+	s := openTest(t, o)
+	defer s.Close()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(8, 8))
+	for i := range 3 {
+		if err := s.WriteSegments(ctx, genTrace(t, rng, 1795300000+uint32(i), 1795300000.5, 4)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := s.Stats(); st.PendingTraces != 3 || st.Traces != 0 || st.DiskBytes <= 0 {
+		t.Errorf("before Sync: %+v, want 3 pending, 0 summarized, some disk", st)
+	}
+	if err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.PendingTraces != 0 || st.Traces != 3 {
+		t.Errorf("after Sync: %+v, want 0 pending, 3 summarized", st)
+	}
+}

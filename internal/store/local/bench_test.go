@@ -58,7 +58,10 @@ func benchOptions(dir string) Options {
 func BenchmarkWriteSegments(b *testing.B) {
 	for _, writers := range []int{1, 4} {
 		b.Run(map[int]string{1: "writers=1", 4: "writers=4"}[writers], func(b *testing.B) {
-			s, err := Open(benchOptions(b.TempDir()))
+			o := benchOptions(b.TempDir())
+			fs, syncs := walSyncCounter()
+			o.fs = fs
+			s, err := Open(o)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -69,7 +72,7 @@ func BenchmarkWriteSegments(b *testing.B) {
 			b.ReportAllocs()
 			ctx := context.Background()
 			b.ResetTimer()
-			start, cpu0 := time.Now(), cpuTime()
+			start, cpu0, syncs0 := time.Now(), cpuTime(), syncs.Load()
 			var wg sync.WaitGroup
 			var next sync.Mutex
 			i := 0
@@ -96,6 +99,7 @@ func BenchmarkWriteSegments(b *testing.B) {
 			}
 			wg.Wait()
 			written := time.Since(start)
+			b.ReportMetric(float64(syncs.Load()-syncs0)/float64(b.N), "fsyncs/batch")
 			if err := s.Sync(ctx); err != nil {
 				b.Fatal(err)
 			}
