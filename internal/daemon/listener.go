@@ -109,6 +109,7 @@ func Listen(opts Options) (*Listener, error) {
 		l.inode = ino
 	}
 	if err := l.m.register(opts.Registerer, l); err != nil {
+		l.cancelWrite()
 		conn.Close()
 		return nil, err
 	}
@@ -116,20 +117,20 @@ func Listen(opts Options) (*Listener, error) {
 }
 
 func (l *Listener) setReadBuffer() {
-	eff, forced, err := setReadBuffer(l.conn, l.opts.ReadBuffer)
+	granted, forced, err := setReadBuffer(l.conn, l.opts.ReadBuffer)
 	if err != nil {
 		l.opts.Logger.Warn("cannot enlarge the UDP receive buffer; segments may be lost in bursts", "err", err)
 		return
 	}
-	l.m.readBufferSize.Set(float64(eff))
-	// Linux reports twice what was granted; anything below the request
-	// means SO_RCVBUF was capped by net.core.rmem_max.
-	if eff < l.opts.ReadBuffer {
-		l.opts.Logger.Warn("UDP receive buffer is smaller than requested; raise net.core.rmem_max or run with CAP_NET_ADMIN to absorb bursts",
-			"requested", l.opts.ReadBuffer, "effective", eff)
+	l.m.readBufferSize.Set(float64(granted))
+	// Less than asked for means SO_RCVBUF was capped by
+	// net.core.rmem_max (SO_RCVBUFFORCE needs CAP_NET_ADMIN).
+	if granted < l.opts.ReadBuffer {
+		l.opts.Logger.Warn("UDP receive buffer is smaller than requested; raise net.core.rmem_max or grant CAP_NET_ADMIN to absorb bursts",
+			"requested", l.opts.ReadBuffer, "granted", granted)
 		return
 	}
-	l.opts.Logger.Info("UDP receive buffer set", "requested", l.opts.ReadBuffer, "effective", eff, "forced", forced)
+	l.opts.Logger.Info("UDP receive buffer set", "requested", l.opts.ReadBuffer, "granted", granted, "forced", forced)
 }
 
 // LocalAddr is the bound address, with the port the kernel picked when

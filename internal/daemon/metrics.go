@@ -58,7 +58,7 @@ func newMetrics() *metrics {
 		}),
 		readBufferSize: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "lightbox_udp_receive_buffer_bytes",
-			Help: "Socket receive buffer size as the kernel reports it (twice the usable payload space).",
+			Help: "Receive buffer the kernel granted the UDP socket, in bytes.",
 		}),
 	}
 	for _, r := range rejectReasons {

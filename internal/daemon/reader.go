@@ -32,7 +32,7 @@ func (l *Listener) runReader() {
 func (l *Listener) admit(b []byte, from netip.AddrPort, truncated bool) {
 	l.m.received.Inc()
 	if truncated {
-		l.drop(segment.CodeTooLarge, 1, "dropped UDP datagram: larger than 64 KiB", "from", from.String())
+		l.drop(segment.CodeTooLarge, 1, "dropped UDP datagram: larger than 64 KiB", "from", from)
 		return
 	}
 	if !l.reserve(len(b)) {
@@ -56,7 +56,7 @@ func (l *Listener) runWorker() {
 		docs, err := decode(dg.b)
 		if err != nil {
 			l.release(1, len(dg.b))
-			l.drop(reasonOf(err), 1, "dropped invalid UDP datagram", "from", dg.from.String(), "err", err)
+			l.drop(reasonOf(err), 1, "dropped invalid UDP datagram", "from", dg.from, "err", err)
 			continue
 		}
 		l.m.accepted.Inc()

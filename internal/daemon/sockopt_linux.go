@@ -13,9 +13,10 @@ const msgTrunc = syscall.MSG_TRUNC
 
 // setReadBuffer asks for a receive buffer of size bytes. SO_RCVBUFFORCE
 // ignores net.core.rmem_max but needs CAP_NET_ADMIN; without it SO_RCVBUF
-// is capped at rmem_max. It returns the size the kernel reports, which is
-// twice the usable size because the kernel counts its bookkeeping too.
-func setReadBuffer(c *net.UDPConn, size int) (effective int, forced bool, err error) {
+// is capped at rmem_max. It returns the size granted: half of what
+// getsockopt reports, because the kernel doubles the request to account
+// for its own bookkeeping.
+func setReadBuffer(c *net.UDPConn, size int) (granted int, forced bool, err error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, false, fmt.Errorf("cannot set UDP receive buffer: %w", err)
@@ -28,12 +29,12 @@ func setReadBuffer(c *net.UDPConn, size int) (effective int, forced bool, err er
 			opErr = err
 			return
 		}
-		effective, opErr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
+		granted, opErr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
 	})
 	if err := errors.Join(ctrlErr, opErr); err != nil {
 		return 0, false, fmt.Errorf("cannot set UDP receive buffer: %w", err)
 	}
-	return effective, forced, nil
+	return granted / 2, forced, nil
 }
 
 // socketInode identifies the socket in /proc/net/udp.

@@ -10,9 +10,9 @@ import (
 // msgTrunc is never reported where recvmsg flags are not examined.
 const msgTrunc = 0
 
-// setReadBuffer falls back to the portable SO_RCVBUF, whose effective size
+// setReadBuffer falls back to the portable SO_RCVBUF, whose granted size
 // cannot be read back portably.
-func setReadBuffer(c *net.UDPConn, size int) (effective int, forced bool, err error) {
+func setReadBuffer(c *net.UDPConn, size int) (granted int, forced bool, err error) {
 	if err := c.SetReadBuffer(size); err != nil {
 		return 0, false, err
 	}
