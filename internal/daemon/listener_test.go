@@ -427,3 +427,29 @@ func TestReadBufferEnlarged(t *testing.T) {
 		t.Errorf("a capped buffer (%v bytes) was not reported in the log:\n%s", got, logs.String())
 	}
 }
+
+// TestBadDatagramLogIsRateLimited: a flood of bad datagrams costs a few
+// log lines, and the rest are accounted for as suppressed.
+func TestBadDatagramLogIsRateLimited(t *testing.T) {
+	var logs bytes.Buffer
+	l := startListener(t, Options{Writer: &recorder{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	bad := make([][]byte, 100)
+	for i := range bad {
+		bad[i] = dg(`{"trace_id":"1-5759e988-bd862e3fe1be46a994272793"`)
+	}
+	send(t, l, bad...)
+	waitFor(t, "every datagram to be rejected", func() bool {
+		return testutil.ToFloat64(l.m.dropped.WithLabelValues(segment.CodeInvalidJSON)) == 100
+	})
+	shutdown(t, l)
+	lines := strings.Count(logs.String(), "dropped invalid UDP datagram")
+	if lines != 5 {
+		t.Errorf("%d lines about invalid datagrams, want 5", lines)
+	}
+	if !strings.Contains(logs.String(), "reason=InvalidJSON suppressed=95") {
+		t.Errorf("suppressed count missing from the log:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "from=127.0.0.1:") {
+		t.Errorf("sender address missing from the log:\n%s", logs.String())
+	}
+}
