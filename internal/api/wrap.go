@@ -114,7 +114,8 @@ func encodeJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("cannot encode response: %w", err)
 	}
-	return buf.Bytes(), nil
+	// Encode appends a newline; AWS responses end at the closing brace.
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func writeBody(w http.ResponseWriter, status int, body []byte) {
