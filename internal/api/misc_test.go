@@ -25,7 +25,7 @@ func TestFixedAnswers(t *testing.T) {
 	}
 	// awscli sends no body and no Content-Type (quirk 4).
 	status, _, body := e.post(t, "/EncryptionConfig", nil, nil)
-	if status != 200 || string(body) != `{"EncryptionConfig":{"Status":"ACTIVE","Type":"NONE"}}`+"\n" {
+	if status != 200 || string(body) != `{"EncryptionConfig":{"Status":"ACTIVE","Type":"NONE"}}` {
 		t.Errorf("empty-body GetEncryptionConfig: %d %s", status, body)
 	}
 
