@@ -20,7 +20,9 @@ var ErrClosed = errors.New("store is closed")
 type Writer interface {
 	// WriteSegments stores documents (validated by segment.Parse; each keeps
 	// its Raw bytes). A later document with the same (trace ID, ID)
-	// replaces the earlier one. When WriteSegments returns nil the
+	// replaces the earlier one, except that an in-progress document never
+	// replaces a complete one: UDP may deliver a segment's in-progress
+	// version after its final one. When WriteSegments returns nil the
 	// documents are durable: they survive a crash of the process.
 	// An engine may keep reading the documents after it returns (the
 	// embedded engine summarizes new traces from them), so callers must

@@ -80,6 +80,29 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 		}
 		tw.part, tw.isNew = p, isNew
 	}
+	// An in-progress document must not replace a complete one, whether the
+	// complete one came earlier in this call or is already stored. Only
+	// in-progress documents pay for the check, and they are few.
+	for i, w := range writes {
+		if !docs[i].InProgress {
+			continue
+		}
+		superseded, err := s.completeExists(w.tw, w.sid, docs[i+1:], docs[:i])
+		if err != nil {
+			return err
+		}
+		if superseded {
+			writes[i].raw = nil
+			// The assembler must not see it either.
+			kept := w.tw.docs[:0:0]
+			for _, d := range w.tw.docs {
+				if d != docs[i] {
+					kept = append(kept, d)
+				}
+			}
+			w.tw.docs = kept
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("cannot write segments: %w", err)
 	}
@@ -89,6 +112,9 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 	defer b.Close()
 	key := make([]byte, 0, docKeyLen)
 	for _, w := range writes {
+		if w.raw == nil {
+			continue // an in-progress version of a complete document
+		}
 		key = appendDocKey(key[:0], w.tw.part, w.tw.tid, w.sid)
 		op := b.SetDeferred(docKeyLen, 1+len(w.raw))
 		copy(op.Key, key)
@@ -182,4 +208,38 @@ func (s *Store) lookup(tid segment.TraceID, likely uint32) (uint32, bool, error)
 		}
 	}
 	return 0, false, nil
+}
+
+// completeExists reports whether a complete version of document sid is
+// already stored or is written by the same call (before or after it).
+func (s *Store) completeExists(tw *traceWrite, sid segment.SegmentID, after, before []*segment.Document) (bool, error) {
+	id := sid.String()
+	for _, list := range [][]*segment.Document{before, after} {
+		for _, d := range list {
+			if d.ID == id && d.TraceID == tw.docs[0].TraceID && !d.InProgress {
+				return true, nil
+			}
+		}
+	}
+	if tw.isNew {
+		return false, nil
+	}
+	v, closer, err := s.db.Get(appendDocKey(nil, tw.part, tw.tid, sid))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("cannot read segment %s: %w", id, err)
+	}
+	defer closer.Close()
+	if len(v) == 0 || v[0] != docFormatRaw {
+		return false, nil
+	}
+	var stored struct {
+		InProgress bool `json:"in_progress"`
+	}
+	if err := json.Unmarshal(v[1:], &stored); err != nil {
+		return false, nil // unreadable: let the new version replace it
+	}
+	return !stored.InProgress, nil
 }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"RealClientsKeepRaw", testRealClientsKeepRaw},
 		{"PiecesOutOfOrder", testPiecesOutOfOrder},
+		{"InProgressNeverReplacesComplete", testInProgressNeverReplacesComplete},
 		{"LateDataBumpsRevision", testLateDataBumpsRevision},
 		{"GetTracesOrderAndUnknown", testGetTracesOrderAndUnknown},
 		{"FindTracesOrder", testFindTracesOrder},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/lightbox-tracing/lightbox/internal/store"
@@ -312,4 +313,46 @@ func testClosedStore(h *harness) {
 	checkClosed(t, "FindTraces", s.FindTraces(ctx, store.TraceQuery{End: 1e10}, func(*trace.Summary, store.Position) bool { return true }))
 	checkClosed(t, "Sync", s.Sync(ctx))
 	_ = s.Stats() // must not panic
+}
+
+// UDP may deliver a segment's in-progress version after its final one; the
+// final one must stay, whether both come in one write or in two.
+func testInProgressNeverReplacesComplete(h *harness) {
+	t := h.t
+	parse := func(doc string) *segment.Document {
+		t.Helper()
+		docs, err := segment.Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return docs[0]
+	}
+	const (
+		tid        = "1-5f5e1000-00000000000000000000ab01"
+		complete   = `{"trace_id":"` + tid + `","id":"00000000000000a1","name":"svc","start_time":1600000000,"end_time":1600000001}`
+		inProgress = `{"trace_id":"` + tid + `","id":"00000000000000a1","name":"svc","start_time":1600000000,"in_progress":true}`
+		tid2       = "1-5f5e1000-00000000000000000000ab02"
+		complete2  = `{"trace_id":"` + tid2 + `","id":"00000000000000a2","name":"svc","start_time":1600000000,"end_time":1600000002}`
+		progress2  = `{"trace_id":"` + tid2 + `","id":"00000000000000a2","name":"svc","start_time":1600000000,"in_progress":true}`
+	)
+	h.write(parse(complete))
+	h.write(parse(inProgress))
+	h.write(parse(complete2), parse(progress2))
+	for _, id := range []string{tid, tid2} {
+		got := h.get(id)
+		if len(got) != 1 || len(got[0].Documents) != 1 || got[0].Documents[0].InProgress {
+			t.Fatalf("trace %s: the in-progress version replaced the complete one: %+v", id, got)
+		}
+	}
+	// The other way round the later, complete version wins as usual.
+	const tid3 = "1-5f5e1000-00000000000000000000ab03"
+	h.write(parse(strings.ReplaceAll(inProgress, tid, tid3)))
+	h.write(parse(strings.ReplaceAll(complete, tid, tid3)))
+	if got := h.get(tid3); len(got) != 1 || got[0].Documents[0].InProgress {
+		t.Fatalf("trace %s: the complete version did not replace the in-progress one", tid3)
+	}
+	h.sync()
+	if s := h.summary(tid); s == nil || s.IsPartial || s.Duration != 1 {
+		t.Errorf("summary of %s = %+v, want a complete 1 s trace", tid, s)
+	}
 }
