@@ -25,10 +25,10 @@ func (b *batch) add(p parsed) {
 // runBatcher groups documents and writes each group with one call, so
 // that the store's fsync is shared by up to MaxBatch documents. A group is
 // written when it is full or when its oldest document was read
-// FlushInterval ago, whichever comes first; while a write is in progress
-// the next group builds up in the queue.
+// FlushInterval ago, whichever comes first. Several batchers take turns:
+// while one waits for its write, another collects the next group, so the
+// store always has a write to work on.
 func (l *Listener) runBatcher() {
-	defer close(l.batcherDone)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {

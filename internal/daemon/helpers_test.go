@@ -7,6 +7,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,11 +23,13 @@ type recorder struct {
 	docs  []*segment.Document
 	calls []int // documents per call, successful or not
 
-	fail func(call int) error // nil or the error call number n returns
-	gate chan struct{}        // when set, calls wait for it to close
+	fail    func(call int) error // nil or the error call number n returns
+	gate    chan struct{}        // when set, calls wait for it to close
+	entered atomic.Int64         // calls that started, gated or not
 }
 
 func (r *recorder) WriteSegments(ctx context.Context, docs []*segment.Document) error {
+	r.entered.Add(1)
 	if r.gate != nil {
 		select {
 		case <-r.gate:

@@ -48,7 +48,7 @@ type Listener struct {
 	stopped      chan struct{}
 	readers      sync.WaitGroup
 	workers      sync.WaitGroup
-	batcherDone  chan struct{}
+	batchers     sync.WaitGroup
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
@@ -100,7 +100,6 @@ func Listen(opts Options) (*Listener, error) {
 		docq:        make(chan parsed, opts.QueueSize),
 		retryBase:   100 * time.Millisecond,
 		maxAttempts: 4,
-		batcherDone: make(chan struct{}),
 		stopped:     make(chan struct{}),
 	}
 	l.writeCtx, l.cancelWrite = context.WithCancel(context.Background())
@@ -146,7 +145,9 @@ func (l *Listener) Start() {
 		return
 	}
 	l.state = stateRunning
-	go l.runBatcher()
+	for range l.opts.Writers {
+		l.batchers.Go(l.runBatcher)
+	}
 	for range l.opts.Workers {
 		l.workers.Go(l.runWorker)
 	}
@@ -154,7 +155,7 @@ func (l *Listener) Start() {
 		l.readers.Go(l.runReader)
 	}
 	l.opts.Logger.Info("UDP listener started", "addr", l.LocalAddr().String(),
-		"readers", l.opts.Readers, "workers", l.opts.Workers,
+		"readers", l.opts.Readers, "workers", l.opts.Workers, "writers", l.opts.Writers,
 		"max_batch", l.opts.MaxBatch, "flush_interval", l.opts.FlushInterval)
 }
 
@@ -207,7 +208,7 @@ func (l *Listener) shutdown(ctx context.Context) error {
 	go func() {
 		l.workers.Wait()
 		close(l.docq)
-		<-l.batcherDone
+		l.batchers.Wait()
 		close(flushed)
 	}()
 	var err error

@@ -146,7 +146,7 @@ func TestBadDatagramsDoNotDisturbGoodOnes(t *testing.T) {
 // although the flush interval is far away.
 func TestShutdownFlushes(t *testing.T) {
 	rec := &recorder{}
-	l := startListener(t, Options{Writer: rec, FlushInterval: time.Hour, MaxBatch: 1 << 20})
+	l := startListener(t, Options{Writer: rec, FlushInterval: time.Hour, MaxBatch: 1 << 20, Writers: 1})
 	dgs := segDocs(0, 500)
 	send(t, l, dgs...)
 	shutdown(t, l)
@@ -161,7 +161,7 @@ func TestShutdownFlushes(t *testing.T) {
 func TestBatching(t *testing.T) {
 	t.Run("MaxBatch", func(t *testing.T) {
 		rec := &recorder{}
-		l := startListener(t, Options{Writer: rec, FlushInterval: time.Hour, MaxBatch: 3})
+		l := startListener(t, Options{Writer: rec, FlushInterval: time.Hour, MaxBatch: 3, Writers: 1})
 		send(t, l, segDocs(0, 10)...)
 		waitFor(t, "three full batches", func() bool { return len(rec.callSizes()) == 3 })
 		shutdown(t, l)
@@ -172,7 +172,7 @@ func TestBatching(t *testing.T) {
 	t.Run("FlushInterval", func(t *testing.T) {
 		rec := &recorder{}
 		const interval = 50 * time.Millisecond
-		l := startListener(t, Options{Writer: rec, FlushInterval: interval})
+		l := startListener(t, Options{Writer: rec, FlushInterval: interval, Writers: 1})
 		start := time.Now()
 		send(t, l, segDocs(0, 3)...)
 		waitFor(t, "the flush", func() bool { return len(rec.stored()) == 3 })
@@ -193,7 +193,7 @@ func TestBatching(t *testing.T) {
 // slower still.)
 func TestBatchesGrowUnderLoad(t *testing.T) {
 	rec := &recorder{gate: make(chan struct{})}
-	l := startListener(t, Options{Writer: rec, FlushInterval: time.Millisecond})
+	l := startListener(t, Options{Writer: rec, FlushInterval: time.Millisecond, Writers: 1})
 	send(t, l, segDocs(0, 1)...)
 	waitFor(t, "the first write to start", func() bool { return l.inflight.Load() == 1 && len(l.docq) == 0 })
 	send(t, l, segDocs(1, 200)...)
@@ -203,6 +203,22 @@ func TestBatchesGrowUnderLoad(t *testing.T) {
 	shutdown(t, l)
 	if got := rec.callSizes(); !slices.Equal(got, []int{1, 200}) {
 		t.Errorf("WriteSegments calls = %v, want [1 200]", got)
+	}
+}
+
+// TestConcurrentWriters: with Writers 2 a second batch is handed to the
+// store while the first is still being written.
+func TestConcurrentWriters(t *testing.T) {
+	rec := &recorder{gate: make(chan struct{})}
+	l := startListener(t, Options{Writer: rec, FlushInterval: time.Millisecond, Writers: 2})
+	send(t, l, segDocs(0, 1)...)
+	waitFor(t, "the first write", func() bool { return rec.entered.Load() == 1 })
+	send(t, l, segDocs(1, 1)...)
+	waitFor(t, "a second write beside it", func() bool { return rec.entered.Load() == 2 })
+	close(rec.gate)
+	shutdown(t, l)
+	if got := len(rec.stored()); got != 2 {
+		t.Errorf("stored %d documents, want 2", got)
 	}
 }
 
@@ -227,7 +243,7 @@ func TestStoreErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{fail: tt.fail}
-			l := startListener(t, Options{Writer: rec, FlushInterval: time.Hour, MaxBatch: 5}, func(l *Listener) {
+			l := startListener(t, Options{Writer: rec, FlushInterval: time.Hour, MaxBatch: 5, Writers: 1}, func(l *Listener) {
 				l.retryBase = time.Millisecond
 			})
 			dgs := segDocs(0, 5)

@@ -22,6 +22,7 @@ const (
 	DefaultFlushInterval = 100 * time.Millisecond
 	DefaultQueueSize     = 1 << 17
 	DefaultQueueBytes    = 256 << 20
+	DefaultWriters       = 2
 )
 
 // Options configure a Listener. Only Writer is required.
@@ -72,6 +73,12 @@ type Options struct {
 	// Workers is the number of goroutines parsing datagrams
 	// (GOMAXPROCS when 0).
 	Workers int
+
+	// Writers is the number of WriteSegments calls that may be in
+	// progress at once (DefaultWriters when 0). More than one lets the
+	// store overlap one batch's fsync with the next batch's work; 1 keeps
+	// batches in the order their documents arrived.
+	Writers int
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -101,6 +108,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Readers <= 0 {
 		o.Readers = 1
+	}
+	if o.Writers <= 0 {
+		o.Writers = DefaultWriters
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
