@@ -23,8 +23,9 @@ import (
 //
 //	go test -tags loadtest -run LosslessRate -v -timeout 30m ./internal/loadgen
 //
-// LOADGEN_RATES (comma-separated, default 10000,20000,…,100000) and
-// LOADGEN_STEP (default 10s) tune it. The figure is logged, and the test
+// LOADGEN_RATES (comma-separated, default 10000,20000,…,100000),
+// LOADGEN_STEP (default 10s) and LOADGEN_WRITERS (the listener's Writers)
+// tune it. The figure is logged, and the test
 // fails below the 20,000/s bar.
 func TestLosslessRate(t *testing.T) {
 	rates := []float64{10000, 20000, 30000, 40000, 50000, 60000, 70000, 80000, 90000, 100000}
@@ -46,7 +47,11 @@ func TestLosslessRate(t *testing.T) {
 		}
 		step = d
 	}
-	tg := startTarget(t, nil)
+	tg := startTarget(t, nil, func(o *daemon.Options) {
+		if s := os.Getenv("LOADGEN_WRITERS"); s != "" {
+			o.Writers, _ = strconv.Atoi(s)
+		}
+	})
 	opts := tg.options(0, step)
 	opts.SettleTimeout = time.Minute
 	rep, err := Step(context.Background(), opts, rates)

@@ -30,8 +30,8 @@ type target struct {
 }
 
 // startTarget starts the parts; wrap, when set, sits between the
-// listener and the engine.
-func startTarget(t testing.TB, wrap func(store.Writer) store.Writer) *target {
+// listener and the engine, and tune adjusts the listener's options.
+func startTarget(t testing.TB, wrap func(store.Writer) store.Writer, tune ...func(*daemon.Options)) *target {
 	t.Helper()
 	st, err := local.Open(local.Options{Dir: t.TempDir(), RetentionInterval: -1})
 	if err != nil {
@@ -42,12 +42,16 @@ func startTarget(t testing.TB, wrap func(store.Writer) store.Writer) *target {
 		w = wrap(st)
 	}
 	reg := prometheus.NewRegistry()
-	l, err := daemon.Listen(daemon.Options{
+	opts := daemon.Options{
 		Addr:       "127.0.0.1:0",
 		Writer:     w,
 		Logger:     slog.New(slog.DiscardHandler),
 		Registerer: reg,
-	})
+	}
+	for _, f := range tune {
+		f(&opts)
+	}
+	l, err := daemon.Listen(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
