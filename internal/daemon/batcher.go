@@ -22,26 +22,29 @@ func (b *batch) add(p parsed) {
 	b.bytes += p.size
 }
 
-// runBatcher groups documents and writes each group with one call, so
-// that the store's fsync is shared by up to MaxBatch documents. A group is
-// written when it is full or when its oldest document was read
-// FlushInterval ago, whichever comes first. Several batchers take turns:
-// while one waits for its write, another collects the next group, so the
-// store always has a write to work on.
-func (l *Listener) runBatcher() {
+// runBatcher groups the documents of queue q and writes each group with
+// one call, so that the store's fsync is shared by up to MaxBatch
+// documents. A group is written when it is full or when its oldest
+// document was read FlushInterval ago, whichever comes first.
+//
+// With several writers, each batcher owns a share of the traces (see
+// shardOf): while one waits for its write, another collects the next
+// group, so the store always has a write to work on, yet the documents of
+// one trace still reach the store in the order they were parsed.
+func (l *Listener) runBatcher(q chan parsed) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
-		first, ok := <-l.docq
+		first, ok := <-q
 		if !ok {
 			return
 		}
-		b := &batch{docs: make([]*segment.Document, 0, min(l.opts.MaxBatch, 2*len(l.docq)+len(first.docs)))}
+		b := &batch{docs: make([]*segment.Document, 0, min(l.opts.MaxBatch, 2*len(q)+len(first.docs)))}
 		b.add(first)
 		open := true
 		if len(b.docs) < l.opts.MaxBatch {
 			timer.Reset(time.Until(first.at.Add(l.opts.FlushInterval)))
-			open = l.fill(b, timer.C)
+			open = l.fill(q, b, timer.C)
 			timer.Stop()
 		}
 		l.write(b)
@@ -51,15 +54,28 @@ func (l *Listener) runBatcher() {
 	}
 }
 
+// shardOf picks the batcher of a datagram's documents by trace ID.
+func shardOf(docs []*segment.Document, shards int) int {
+	if shards == 1 {
+		return 0
+	}
+	var h uint32 = 2166136261 // FNV-1a
+	id := docs[0].TraceID
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return int(h % uint32(shards))
+}
+
 // fill adds documents to b until it holds MaxBatch, or the queue is empty
 // and due fires, or the queue is closed (then it returns false). Documents
 // already queued always go in, even when due has fired: a batch whose
 // deadline passed while the previous write ran must still take everything
 // that waited behind it, or batches would shrink exactly under load.
-func (l *Listener) fill(b *batch, due <-chan time.Time) (open bool) {
+func (l *Listener) fill(q chan parsed, b *batch, due <-chan time.Time) (open bool) {
 	for len(b.docs) < l.opts.MaxBatch {
 		select {
-		case p, ok := <-l.docq:
+		case p, ok := <-q:
 			if !ok {
 				return false
 			}
@@ -68,7 +84,7 @@ func (l *Listener) fill(b *batch, due <-chan time.Time) (open bool) {
 		default:
 		}
 		select {
-		case p, ok := <-l.docq:
+		case p, ok := <-q:
 			if !ok {
 				return false
 			}

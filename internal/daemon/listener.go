@@ -31,7 +31,7 @@ type Listener struct {
 	inflightBytes atomic.Int64
 
 	rawq chan datagram // reader → workers
-	docq chan parsed   // workers → batcher
+	docq []chan parsed // workers → batchers, one queue per writer
 
 	// writeCtx is passed to WriteSegments; Shutdown cancels it when its
 	// own context ends before the last batch is written.
@@ -97,10 +97,14 @@ func Listen(opts Options) (*Listener, error) {
 		m:           newMetrics(),
 		rlog:        newRateLog(opts.Logger, 10*time.Second, 5),
 		rawq:        make(chan datagram, opts.QueueSize),
-		docq:        make(chan parsed, opts.QueueSize),
+		docq:        make([]chan parsed, opts.Writers),
 		retryBase:   100 * time.Millisecond,
 		maxAttempts: 4,
 		stopped:     make(chan struct{}),
+	}
+	for i := range l.docq {
+		// Each can hold the whole queue: reserve bounds the sum.
+		l.docq[i] = make(chan parsed, opts.QueueSize)
 	}
 	l.writeCtx, l.cancelWrite = context.WithCancel(context.Background())
 	l.setReadBuffer()
@@ -145,8 +149,8 @@ func (l *Listener) Start() {
 		return
 	}
 	l.state = stateRunning
-	for range l.opts.Writers {
-		l.batchers.Go(l.runBatcher)
+	for _, q := range l.docq {
+		l.batchers.Go(func() { l.runBatcher(q) })
 	}
 	for range l.opts.Workers {
 		l.workers.Go(l.runWorker)
@@ -207,7 +211,9 @@ func (l *Listener) shutdown(ctx context.Context) error {
 	flushed := make(chan struct{})
 	go func() {
 		l.workers.Wait()
-		close(l.docq)
+		for _, q := range l.docq {
+			close(q)
+		}
 		l.batchers.Wait()
 		close(flushed)
 	}()

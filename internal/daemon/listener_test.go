@@ -195,9 +195,9 @@ func TestBatchesGrowUnderLoad(t *testing.T) {
 	rec := &recorder{gate: make(chan struct{})}
 	l := startListener(t, Options{Writer: rec, FlushInterval: time.Millisecond, Writers: 1})
 	send(t, l, segDocs(0, 1)...)
-	waitFor(t, "the first write to start", func() bool { return l.inflight.Load() == 1 && len(l.docq) == 0 })
+	waitFor(t, "the first write to start", func() bool { return l.inflight.Load() == 1 && len(l.docq[0]) == 0 })
 	send(t, l, segDocs(1, 200)...)
-	waitFor(t, "the rest to queue up", func() bool { return len(l.docq) == 200 })
+	waitFor(t, "the rest to queue up", func() bool { return len(l.docq[0]) == 200 })
 	time.Sleep(5 * time.Millisecond) // every deadline has passed
 	close(rec.gate)
 	shutdown(t, l)
@@ -206,19 +206,48 @@ func TestBatchesGrowUnderLoad(t *testing.T) {
 	}
 }
 
-// TestConcurrentWriters: with Writers 2 a second batch is handed to the
-// store while the first is still being written.
+// TestConcurrentWriters: with Writers 2 a batch of another trace is handed
+// to the store while the first is still being written, but a later
+// document of the same trace waits for the write before it.
 func TestConcurrentWriters(t *testing.T) {
+	// Two traces that fall to different writers.
+	traceA := "1-5759e988-bd862e3fe1be46a994272793"
+	var traceB string
+	for i := 0; traceB == ""; i++ {
+		id := fmt.Sprintf("1-5759e988-%024x", i)
+		if shardOf([]*segment.Document{{TraceID: id}}, 2) != shardOf([]*segment.Document{{TraceID: traceA}}, 2) {
+			traceB = id
+		}
+	}
+	doc := func(trace string, i int) []byte {
+		return dg(strings.Replace(segDoc(i), "1-5759e988-bd862e3fe1be46a994272793", trace, 1))
+	}
 	rec := &recorder{gate: make(chan struct{})}
 	l := startListener(t, Options{Writer: rec, FlushInterval: time.Millisecond, Writers: 2})
-	send(t, l, segDocs(0, 1)...)
+	send(t, l, doc(traceA, 1))
 	waitFor(t, "the first write", func() bool { return rec.entered.Load() == 1 })
-	send(t, l, segDocs(1, 1)...)
-	waitFor(t, "a second write beside it", func() bool { return rec.entered.Load() == 2 })
+	send(t, l, doc(traceA, 2))
+	waitFor(t, "the second document to be accepted", func() bool { return testutil.ToFloat64(l.m.accepted) == 2 })
+	time.Sleep(20 * time.Millisecond)
+	if n := rec.entered.Load(); n != 1 {
+		t.Fatalf("%d writes in progress for one trace, want 1", n)
+	}
+	send(t, l, doc(traceB, 3))
+	waitFor(t, "a write of the other trace beside it", func() bool { return rec.entered.Load() == 2 })
 	close(rec.gate)
 	shutdown(t, l)
-	if got := len(rec.stored()); got != 2 {
-		t.Errorf("stored %d documents, want 2", got)
+	if got := len(rec.stored()); got != 3 {
+		t.Errorf("stored %d documents, want 3", got)
+	}
+	// Trace A's documents were written in the order they were sent.
+	var order []string
+	for _, d := range rec.stored() {
+		if d.TraceID == traceA {
+			order = append(order, d.ID)
+		}
+	}
+	if !slices.Equal(order, []string{fmt.Sprintf("%016x", 2), fmt.Sprintf("%016x", 3)}) {
+		t.Errorf("trace A written in order %v", order)
 	}
 }
 
@@ -331,7 +360,7 @@ func TestShutdownDeadline(t *testing.T) {
 func TestServeAndShutdownOrder(t *testing.T) {
 	t.Run("Serve returns after Shutdown", func(t *testing.T) {
 		rec := &recorder{}
-		l, err := Listen(Options{Addr: "127.0.0.1:0", Writer: rec, QueueSize: 64})
+		l, err := Listen(Options{Addr: "127.0.0.1:0", Writer: rec, QueueSize: 64, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -346,7 +375,7 @@ func TestServeAndShutdownOrder(t *testing.T) {
 		checkNoListenerGoroutines(t)
 	})
 	t.Run("Shutdown before Start", func(t *testing.T) {
-		l, err := Listen(Options{Addr: "127.0.0.1:0", Writer: &recorder{}, QueueSize: 64})
+		l, err := Listen(Options{Addr: "127.0.0.1:0", Writer: &recorder{}, QueueSize: 64, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -76,8 +76,9 @@ type Options struct {
 
 	// Writers is the number of WriteSegments calls that may be in
 	// progress at once (DefaultWriters when 0). More than one lets the
-	// store overlap one batch's fsync with the next batch's work; 1 keeps
-	// batches in the order their documents arrived.
+	// store overlap one batch's fsync with another batch's work. Traces
+	// are divided among the writers, so the documents of one trace are
+	// still written one batch after the other.
 	Writers int
 }
 

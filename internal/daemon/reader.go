@@ -60,6 +60,6 @@ func (l *Listener) runWorker() {
 			continue
 		}
 		l.m.accepted.Inc()
-		l.docq <- parsed{docs: docs, size: len(dg.b), at: dg.at}
+		l.docq[shardOf(docs, len(l.docq))] <- parsed{docs: docs, size: len(dg.b), at: dg.at}
 	}
 }
