@@ -9,9 +9,11 @@
 //     absorbed instead of overflowing it (the X-Ray daemon loses segments
 //     from ~10,000/s for exactly that reason);
 //   - workers split and validate each datagram with package segment;
-//   - one batcher groups accepted documents and commits them with a single
-//     WriteSegments call (which fsyncs), at the latest FlushInterval after
-//     the first of them was read (group commit).
+//   - batchers group accepted documents and commit each group with a
+//     single WriteSegments call (which fsyncs), at the latest FlushInterval
+//     after the first of them was read (group commit). Traces are divided
+//     among Writers batchers, so that one batch's fsync overlaps another's
+//     work while the documents of one trace are written in order.
 //
 // Everything between the socket and the store is bounded: when the store
 // stalls and the queue is full, datagrams are dropped with reason
