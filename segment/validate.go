@@ -28,6 +28,13 @@ const (
 	CodeInvalidSegment = "InvalidSegment"
 )
 
+// Codes lists every rejection code, for metrics that show each reason from
+// the start.
+func Codes() []string {
+	return []string{CodeTooLarge, CodeInvalidJSON, CodeMissingField, CodeInvalidTraceID,
+		CodeInvalidID, CodeInvalidName, CodeInvalidTime, CodeInvalidSegment}
+}
+
 // Error says why a document was rejected. Code is one of the Code*
 // constants; Message names the field and the problem.
 type Error struct {

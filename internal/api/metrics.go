@@ -6,10 +6,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lightbox-tracing/lightbox/internal/docmetrics"
+	"github.com/lightbox-tracing/lightbox/segment"
 )
 
 type metrics struct {
 	latency *prometheus.HistogramVec
+	docs    *docmetrics.Documents // PutTraceSegments, source="api"
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -19,9 +23,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time to answer X-Ray API requests, by operation and HTTP status.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"operation", "code"}),
+		docs: docmetrics.New("api", append(segment.Codes(), reasonStoreError)...),
 	}
 	if reg != nil {
 		reg.MustRegister(m.latency)
+		reg.MustRegister(m.docs.Collectors()...)
 	}
 	return m
 }
@@ -52,3 +58,7 @@ func (l *logLimiter) allow(key string) bool {
 	l.last[key] = now
 	return true
 }
+
+// reasonStoreError counts PutTraceSegments documents the store failed to
+// write (the caller got an error and may retry).
+const reasonStoreError = "store_error"

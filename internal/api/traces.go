@@ -51,6 +51,7 @@ func (a *API) putTraceSegments(ctx context.Context, body []byte) (any, error) {
 	}
 	out := putTraceSegmentsOutput{UnprocessedTraceSegments: []unprocessedTraceSegment{}}
 	var docs []*segment.Document
+	a.metrics.docs.Received.Add(float64(len(in.TraceSegmentDocuments)))
 	for _, raw := range in.TraceSegmentDocuments {
 		parsed, err := segment.Parse([]byte(raw))
 		if err != nil {
@@ -60,15 +61,20 @@ func (a *API) putTraceSegments(ctx context.Context, body []byte) (any, error) {
 				u = unprocessedTraceSegment{ID: se.ID, ErrorCode: se.Code, Message: se.Message}
 			}
 			out.UnprocessedTraceSegments = append(out.UnprocessedTraceSegments, u)
+			a.metrics.docs.Rejected.WithLabelValues(u.ErrorCode).Inc()
 			continue
 		}
 		docs = append(docs, parsed...)
 	}
+	accepted := len(in.TraceSegmentDocuments) - len(out.UnprocessedTraceSegments)
+	a.metrics.docs.Accepted.Add(float64(accepted))
 	if len(docs) > 0 {
 		if err := a.opts.Writer.WriteSegments(ctx, docs); err != nil {
+			a.metrics.docs.Rejected.WithLabelValues(reasonStoreError).Add(float64(accepted))
 			return nil, fmt.Errorf("cannot write %d segment documents: %w", len(docs), err)
 		}
 	}
+	a.metrics.docs.Stored.Add(float64(accepted))
 	return out, nil
 }
 

@@ -20,19 +20,7 @@ const (
 
 // rejectReasons lists every label value of the dropped counter, so that
 // each series exists (at zero) from the start.
-var rejectReasons = []string{
-	segment.CodeTooLarge,
-	segment.CodeInvalidJSON,
-	segment.CodeMissingField,
-	segment.CodeInvalidTraceID,
-	segment.CodeInvalidID,
-	segment.CodeInvalidName,
-	segment.CodeInvalidTime,
-	segment.CodeInvalidSegment,
-	ReasonQueueFull,
-	ReasonStoreError,
-	ReasonShutdown,
-}
+var rejectReasons = append(segment.Codes(), ReasonQueueFull, ReasonStoreError, ReasonShutdown)
 
 // decode splits a datagram into header and document and validates the
 // document. The documents keep slices of b as their Raw bytes, so b must

@@ -407,13 +407,13 @@ func TestMetrics(t *testing.T) {
 	waitFor(t, "the documents", func() bool { return len(rec.stored()) == 2 })
 
 	want := `
-# HELP lightbox_documents_accepted_total Segment documents that passed validation and were queued for the store.
+# HELP lightbox_documents_accepted_total Segment documents that passed validation.
 # TYPE lightbox_documents_accepted_total counter
 lightbox_documents_accepted_total{source="udp"} 2
-# HELP lightbox_documents_received_total Segment documents received (over UDP: datagrams read from the socket).
+# HELP lightbox_documents_received_total Segment documents received (over UDP: datagrams read from the socket; over the API: documents in PutTraceSegments calls).
 # TYPE lightbox_documents_received_total counter
 lightbox_documents_received_total{source="udp"} 4
-# HELP lightbox_documents_rejected_total Segment documents dropped, by reason: a validation code, queue_full, store_error or shutdown.
+# HELP lightbox_documents_rejected_total Segment documents dropped or refused, by reason: a validation code, or queue_full, store_error, shutdown.
 # TYPE lightbox_documents_rejected_total counter
 lightbox_documents_rejected_total{reason="DocumentTooLarge",source="udp"} 0
 lightbox_documents_rejected_total{reason="InvalidId",source="udp"} 0

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lightbox-tracing/lightbox/internal/docmetrics"
 )
 
 // metrics are the listener's Prometheus series. A UDP datagram carries one
@@ -24,28 +26,12 @@ type metrics struct {
 func newMetrics() *metrics {
 	// source="udp" lets other ingest paths (PutTraceSegments) share the
 	// document families with their own label value.
-	udp := prometheus.Labels{"source": "udp"}
+	docs := docmetrics.New("udp", rejectReasons...)
 	m := &metrics{
-		received: prometheus.NewCounter(prometheus.CounterOpts{
-			Name:        "lightbox_documents_received_total",
-			Help:        "Segment documents received (over UDP: datagrams read from the socket).",
-			ConstLabels: udp,
-		}),
-		accepted: prometheus.NewCounter(prometheus.CounterOpts{
-			Name:        "lightbox_documents_accepted_total",
-			Help:        "Segment documents that passed validation and were queued for the store.",
-			ConstLabels: udp,
-		}),
-		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name:        "lightbox_documents_rejected_total",
-			Help:        "Segment documents dropped, by reason: a validation code, queue_full, store_error or shutdown.",
-			ConstLabels: udp,
-		}, []string{"reason"}),
-		stored: prometheus.NewCounter(prometheus.CounterOpts{
-			Name:        "lightbox_documents_stored_total",
-			Help:        "Segment documents the store accepted durably.",
-			ConstLabels: udp,
-		}),
+		received: docs.Received,
+		accepted: docs.Accepted,
+		dropped:  docs.Rejected,
+		stored:   docs.Stored,
 		batchDocs: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "lightbox_udp_store_batch_documents",
 			Help:    "Segments and independent subsegments per WriteSegments call of the UDP listener.",
@@ -60,9 +46,6 @@ func newMetrics() *metrics {
 			Name: "lightbox_udp_receive_buffer_bytes",
 			Help: "Receive buffer the kernel granted the UDP socket, in bytes.",
 		}),
-	}
-	for _, r := range rejectReasons {
-		m.dropped.WithLabelValues(r)
 	}
 	return m
 }

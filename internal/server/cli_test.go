@@ -136,7 +136,9 @@ func TestAWSCLIv2(t *testing.T) {
 		}
 	}
 
-	var rules struct{ SamplingRuleRecords []struct{ SamplingRule struct{ RuleName string } } }
+	var rules struct {
+		SamplingRuleRecords []struct{ SamplingRule struct{ RuleName string } }
+	}
 	if se, err := runCLI(t, srv, &rules, "get-sampling-rules"); err != nil {
 		t.Fatalf("get-sampling-rules: %v\n%s", err, se)
 	}

@@ -132,3 +132,41 @@ func metricSum(t *testing.T, srv interface {
 	}
 	return sum
 }
+
+// TestPutTraceSegmentsIsCounted checks the API path keeps the same document
+// counters as UDP, under source="api".
+func TestPutTraceSegmentsIsCounted(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	now := float64(time.Now().UnixNano()) / 1e9
+	traceID := fmt.Sprintf("1-%08x-%024x", int64(now), 9)
+	docs := []string{segmentDoc(traceID, 1, now), segmentDoc(traceID, 2, now), segmentDoc(traceID, 3, now),
+		`{"trace_id":"` + traceID + `","id":"nothex","name":"x","start_time":1,"end_time":2}`, `{`}
+	out, err := xrayClient(srv).PutTraceSegments(context.Background(), &awsxray.PutTraceSegmentsInput{TraceSegmentDocuments: docs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.UnprocessedTraceSegments) != 2 || aws.ToString(out.UnprocessedTraceSegments[0].ErrorCode) != "InvalidId" || aws.ToString(out.UnprocessedTraceSegments[1].ErrorCode) != "InvalidJSON" {
+		t.Fatalf("UnprocessedTraceSegments = %+v", out.UnprocessedTraceSegments)
+	}
+	got := map[string]float64{}
+	mfs, err := srv.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["source"] != "api" || m.GetCounter().GetValue() == 0 {
+				continue
+			}
+			got[strings.TrimPrefix(mf.GetName(), "lightbox_documents_")+labels["reason"]] = m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{"received_total": 5, "accepted_total": 3, "stored_total": 3, "rejected_totalInvalidId": 1, "rejected_totalInvalidJSON": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("api document counters = %v, want %v", got, want)
+	}
+}
