@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/lightbox-tracing/lightbox/internal/loadgen"
 )
@@ -22,7 +20,7 @@ func runLoadgen(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.SkipVerify, "no-verify", false, "send only; do not read the documents back")
 	fs.Uint64Var(&o.Seed, "seed", 0, "random seed (0: pick one)")
 	fs.IntVar(&o.Shape.Services, "services", 0, "front-end/downstream service pairs (default 3)")
-	steps := fs.String("step", "", "comma-separated rates to try in turn (e.g. 10000,20000,40000); reports the highest lossless one")
+	steps := fs.String("step", "", "comma-separated rates to try in turn (e.g. 20k,30k,40k); reports the highest lossless one")
 	verbose := fs.Bool("v", false, "log progress")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,13 +39,9 @@ func runLoadgen(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	var rates []float64
-	for _, s := range strings.Split(*steps, ",") {
-		r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil || r <= 0 {
-			return fmt.Errorf("--step: %q is not a positive rate", s)
-		}
-		rates = append(rates, r)
+	rates, err := loadgen.ParseRates(*steps)
+	if err != nil {
+		return fmt.Errorf("--step: %w", err)
 	}
 	rep, err := loadgen.Step(ctx, o, rates)
 	if err != nil {
