@@ -163,16 +163,36 @@ func TestRunFailsWithoutAPI(t *testing.T) {
 
 func TestStep(t *testing.T) {
 	tg := startTarget(t, nil)
-	opts := tg.options(0, 300*time.Millisecond)
-	rep, err := Step(context.Background(), opts, []float64{2000, 1000})
+	opts := tg.options(0, 500*time.Millisecond)
+	rep, err := Step(context.Background(), opts, []float64{400, 200})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", rep)
-	if len(rep.Steps) != 2 || rep.Steps[0].Rate != 1000 || rep.MaxLossless != 2000 {
-		t.Errorf("steps %d, first %.0f, max lossless %.0f; want 2, 1000, 2000", len(rep.Steps), rep.Steps[0].Rate, rep.MaxLossless)
+	// Steps run in ascending order and stop at the first that is not
+	// lossless. Whether the sender keeps pace depends on how busy the
+	// machine is, so the test checks the report's logic, not the timing;
+	// nothing may be lost at these rates in any case.
+	if len(rep.Steps) == 0 || rep.Steps[0].Rate != 200 {
+		t.Fatalf("steps %+v, want the lower rate first", rep.Steps)
 	}
-	if !strings.Contains(rep.String(), "highest lossless rate: 2000") {
+	want := 0.0
+	for i, r := range rep.Steps {
+		if r.Lost != 0 || r.Stored != r.Sent {
+			t.Errorf("step %.0f/s: %d sent, %d stored, %d lost", r.Rate, r.Sent, r.Stored, r.Lost)
+		}
+		if !r.Lossless() {
+			if i != len(rep.Steps)-1 {
+				t.Errorf("Step went on after the non-lossless step at %.0f/s", r.Rate)
+			}
+			break
+		}
+		want = r.Rate
+	}
+	if rep.MaxLossless != want {
+		t.Errorf("max lossless %.0f, want %.0f", rep.MaxLossless, want)
+	}
+	if want == 400 && (len(rep.Steps) != 2 || !strings.Contains(rep.String(), "highest lossless rate: 400")) {
 		t.Errorf("step table:\n%s", rep)
 	}
 }
