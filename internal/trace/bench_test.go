@@ -72,6 +72,23 @@ func TestRealisticTrace(t *testing.T) {
 	if got := graphLines(s); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("graph:\n%q\nwant:\n%q", got, want)
 	}
+	// The throttled SQS call three services down is where the error
+	// started; the root answered 200, so the client did not see it.
+	wantErr := []string{"front[AWS::EC2::Instance]@123456789012: front / back.internal(remote) -> back[AWS::ECS::Container]@123456789012: back / " +
+		"worker.internal(remote) -> worker[]: worker / SQS(remote) -> SQS[AWS::SQS::Queue]~inferred: SQS(remote)"}
+	if got := rootCauseLines(s.ErrorRootCauses); fmt.Sprint(got) != fmt.Sprint(wantErr) {
+		t.Errorf("error root causes:\n%q\nwant:\n%q", got, wantErr)
+	}
+	// The same calls are the critical path (front 0–0.9 s).
+	wantRT := []string{"client front[AWS::EC2::Instance]@123456789012: front cov=1 / back.internal(remote) cov=0.822 -> " +
+		"back[AWS::ECS::Container]@123456789012: back cov=0.8 / worker.internal(remote) cov=0.556 -> worker[]: worker cov=0.533 / " +
+		"SQS(remote) cov=0.422 -> SQS[AWS::SQS::Queue]~inferred: SQS(remote) cov=0.422"}
+	if got := rootCauseLines(s.ResponseTimeRootCauses); fmt.Sprint(got) != fmt.Sprint(wantRT) {
+		t.Errorf("response-time root causes:\n%q\nwant:\n%q", got, wantRT)
+	}
+	if len(s.FaultRootCauses) != 0 {
+		t.Errorf("fault root causes %q, want none", rootCauseLines(s.FaultRootCauses))
+	}
 	if s.IsPartial || !s.HasThrottle || s.HasError {
 		t.Errorf("partial/throttle/error = %v/%v/%v, want false/true/false", s.IsPartial, s.HasThrottle, s.HasError)
 	}
@@ -87,6 +104,18 @@ func BenchmarkAssembleSummary(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Assemble(testTraceID, docs).Summary()
+	}
+}
+
+// BenchmarkSummary is Summary alone: the graph walk and the root causes
+// (the realistic trace has a throttled call, so an error root cause, and
+// the response-time path).
+func BenchmarkSummary(b *testing.B) {
+	tr := Assemble(testTraceID, realisticTrace(b))
+	b.SetBytes(int64(tr.Size()))
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Summary()
 	}
 }
 

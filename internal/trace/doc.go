@@ -27,4 +27,26 @@
 //     subsegment IDs, so every read of a trace returns the same documents.
 //   - When parent links form a cycle, the earliest segment's link is cut and
 //     it becomes the root; subsegments that would close a cycle are orphans.
+//
+// Root causes (§5.5; AWS publishes only their shape, rootcause.go):
+//
+//   - A fault (error) root cause is an entity with the flag and nothing
+//     flagged below it, found anywhere in the trace, not only under a
+//     faulting root: a fault the service handled is still reported, with
+//     ClientImpacting false. ClientImpacting is true when every entity from
+//     the root segment down to the culprit has the flag.
+//   - A failed call that became an inferred node (an AWS, remote or SQL
+//     call without a callee segment) makes that node the root-cause
+//     service; the call's exceptions are reported on both the call and the
+//     node. The SDK's subsegments inside such a call are not root causes.
+//   - Exceptions are reported in the order the SDK wrote them, and
+//     references (a cause given as an exception ID, the Java SDK's entries
+//     that only name their cause) are resolved to the exception they point
+//     to and its chain of causes.
+//   - Identical root causes (a retried call) count once; at most
+//     MaxRootCauses of each kind are kept, the first in tree order.
+//   - The response-time root cause follows the longest child down to a leaf,
+//     going from a call into its callee's segment. Every complete trace has
+//     one: the traces AWS shows without one look like fast ones, but its
+//     threshold is not published.
 package trace

@@ -23,8 +23,9 @@ func TestRealClients(t *testing.T) {
 		graph    []string
 		partial  bool
 		fault    bool
-		docs     int // stored documents
-		segments int // Segments() entries
+		docs     int      // stored documents
+		segments int      // Segments() entries
+		faults   []string // rootCauseLines of FaultRootCauses
 	}
 	goTrace := func(docs int) want {
 		return want{
@@ -37,6 +38,9 @@ func TestRealClients(t *testing.T) {
 			},
 			docs:     docs,
 			segments: 2, // go-probe with its streamed subsegments folded in, and the inferred callee
+			// xray.Capture recorded the error it returned; the handler
+			// still answered 200, so the client did not see it.
+			faults: []string{"go-probe[]: go-probe / fails {errors.errorString: probe error}"},
 		}
 	}
 	flask := []string{
@@ -66,7 +70,8 @@ func TestRealClients(t *testing.T) {
 				"edge flask-probe [client] -> flask-probe [] obs=1",
 				"edge flask-probe [] -> DynamoDB [AWS::DynamoDB] obs=1",
 			}, docs: 1, segments: 2},
-			{graph: flask, fault: true, docs: 1, segments: 1},
+			// The route raised; this SDK records no cause under Flask 2.2.
+			{graph: flask, fault: true, docs: 1, segments: 1, faults: []string{"client flask-probe[]: flask-probe"}},
 		}},
 		{"node-aws-xray-sdk-core-3.12.0.jsonl", []want{
 			{graph: node, docs: 1, segments: 1},
@@ -90,6 +95,12 @@ func TestRealClients(t *testing.T) {
 				}
 				if s.IsPartial != w.partial || s.HasFault != w.fault {
 					t.Errorf("trace %s: partial=%v fault=%v, want %v %v", ft.ID, s.IsPartial, s.HasFault, w.partial, w.fault)
+				}
+				if got := rootCauseLines(s.FaultRootCauses); !slices.Equal(got, w.faults) {
+					t.Errorf("trace %s fault root causes:\n%s\nwant:\n%s", ft.ID, strings.Join(got, "\n"), strings.Join(w.faults, "\n"))
+				}
+				if len(s.ErrorRootCauses) != 0 || len(s.ResponseTimeRootCauses) != 1 {
+					t.Errorf("trace %s: %d error and %d response-time root causes, want 0 and 1", ft.ID, len(s.ErrorRootCauses), len(s.ResponseTimeRootCauses))
 				}
 				if s.SegmentCount != w.docs {
 					t.Errorf("trace %s: SegmentCount = %d, want %d", ft.ID, s.SegmentCount, w.docs)

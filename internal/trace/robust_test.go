@@ -3,6 +3,7 @@ package trace
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -12,6 +13,7 @@ import (
 // finish, and every entity must come back in exactly one place.
 func TestRandomTraces(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
+	rcTotal := 0 // root causes found, to prove the flags reach them
 	for round := range 300 {
 		n := 1 + rng.IntN(12)
 		id := func() string { return fmt.Sprintf("%016x", 1+rng.IntN(2*n)) } // collisions on purpose
@@ -29,6 +31,12 @@ func TestRandomTraces(t *testing.T) {
 			case 1:
 				fields += fmt.Sprintf(`,"subsegments":[{"id":"%s","name":"e","namespace":"aws","start_time":%v,"end_time":%v}]`, id(), start, start)
 			}
+			switch rng.IntN(4) { // flags and causes, for root causes
+			case 0:
+				fields += `,"fault":true,"cause":{"exceptions":[{"id":"` + id() + `","type":"E","cause":"` + id() + `"},{"cause":"` + id() + `"}]}`
+			case 1:
+				fields += `,"error":true,"cause":"` + id() + `"`
+			}
 			switch rng.IntN(3) {
 			case 0: // a root segment
 			case 1:
@@ -44,6 +52,14 @@ func TestRandomTraces(t *testing.T) {
 		if s.SegmentCount != len(tr.Docs) {
 			t.Fatalf("round %d: SegmentCount %d, kept documents %d", round, s.SegmentCount, len(tr.Docs))
 		}
+		for _, rcs := range [][]RootCause{s.FaultRootCauses, s.ErrorRootCauses, s.ResponseTimeRootCauses} {
+			for _, rc := range rcs {
+				if len(rc.Services) == 0 || slices.ContainsFunc(rc.Services, func(s RootCauseService) bool { return len(s.EntityPath) == 0 }) {
+					t.Fatalf("round %d: root cause with an empty service or path: %+v\n%v", round, rc, texts)
+				}
+			}
+		}
+		rcTotal += len(s.FaultRootCauses) + len(s.ErrorRootCauses)
 		// Every live entity is in the index; every one must be output once.
 		seen := map[string]int{}
 		var walk func(m map[string]any)
@@ -67,6 +83,9 @@ func TestRandomTraces(t *testing.T) {
 		if len(seen) != len(tr.index) {
 			t.Fatalf("round %d: %d IDs output, %d entities live\n%v", round, len(seen), len(tr.index), texts)
 		}
+	}
+	if rcTotal == 0 {
+		t.Error("no random trace had a root cause")
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 const MaxAnnotationKeys = 50
 
 // Summary computes the trace's summary and graph fragment (spec §4.3, §5.2,
-// §5.3). Revision and UpdatedAt are left for the caller to set. It runs for
+// §5.3) and its root causes (§5.5). Revision and UpdatedAt are left for the caller to set. It runs for
 // every trace at ingest, so it walks the tree once and does no reflection.
 func (t *Trace) Summary() *Summary {
 	s := &Summary{
@@ -52,6 +52,7 @@ func (t *Trace) Summary() *Summary {
 	}
 
 	b.finish()
+	b.rootCauses()
 	s.Graph.Nodes = b.nodes
 	s.ServiceIDs = make([]ServiceID, 0, len(b.nodes))
 	for i := range b.nodes {

@@ -130,7 +130,13 @@ func TestSummaryFields(t *testing.T) {
 		ResourceARNs:      []string{"arn:aws:ec2:zz", "arn:aws:ecs:aa"},
 		InstanceIDs:       []string{"i-1"},
 		AvailabilityZones: []string{"us-east-1a", "us-east-1b"},
-		SegmentCount:      3,
+		// The critical path goes through the call into the callee, whose
+		// segment outlasts the root: its coverage is capped at 1.
+		ResponseTimeRootCauses: []RootCause{{ClientImpacting: true, Services: []RootCauseService{
+			{ServiceID: frontID, EntityPath: []RootCauseEntity{{Name: "front", Coverage: 1}, {Name: "work", Coverage: 0.8}, {Name: "back", Coverage: 0.6, Remote: true}}},
+			{ServiceID: backID, EntityPath: []RootCauseEntity{{Name: "back", Coverage: 1}, {Name: "q", Coverage: 0.1}}},
+		}}},
+		SegmentCount: 3,
 		Graph: Graph{Nodes: []Node{
 			{ServiceID: ServiceID{Name: "front", Names: []string{"front"}, Type: "client"}, Client: true,
 				Edges: []Edge{{Target: 1, Obs: []Observation{{Start: 100, End: 101, Duration: dur}}}}},

@@ -29,6 +29,13 @@ type Summary struct {
 	InstanceIDs       []string                     `json:"inst,omitempty"`
 	AvailabilityZones []string                     `json:"azs,omitempty"`
 
+	// Root causes (spec §5.5, rootcause.go): where the trace's faults and
+	// errors started, at most MaxRootCauses each, and the critical path of
+	// its response time (at most one).
+	FaultRootCauses        []RootCause `json:"faultrc,omitempty"`
+	ErrorRootCauses        []RootCause `json:"errorrc,omitempty"`
+	ResponseTimeRootCauses []RootCause `json:"rtrc,omitempty"`
+
 	// SegmentCount is how many stored documents (segments and independent
 	// subsegments) the trace is made of.
 	SegmentCount int `json:"n"`
@@ -66,6 +73,51 @@ type ServiceID struct {
 	Names     []string `json:"names,omitempty"`
 	AccountID string   `json:"acct,omitempty"`
 	Type      string   `json:"type,omitempty"`
+}
+
+// RootCause is one path from an entry point of the trace down to the
+// entity where a fault, an error or the response time originates.
+type RootCause struct {
+	// Services are the services the path crosses, from the entry point to
+	// the culprit, which is last.
+	Services []RootCauseService `json:"svcs"`
+	// ClientImpacting is true when the client of the trace saw the
+	// problem: for faults and errors, every entity from the root segment
+	// down to the culprit carries the flag; for response time, always (the
+	// path starts at the root segment).
+	ClientImpacting bool `json:"client,omitempty"`
+}
+
+// RootCauseService is one service on a root-cause path and the entities
+// of that service the path goes through.
+type RootCauseService struct {
+	ServiceID
+	Inferred bool `json:"inferred,omitempty"` // a node inferred from a caller's subsegment
+	// EntityPath runs from the service's segment down to the subsegment
+	// that called the next service, or to the culprit in the last service.
+	EntityPath []RootCauseEntity `json:"path"`
+}
+
+// RootCauseEntity is a segment or subsegment on a root-cause path.
+type RootCauseEntity struct {
+	Name string `json:"name"`
+	// Exceptions are the entity's recorded exceptions, references to
+	// exceptions recorded elsewhere in the trace resolved (fault and error
+	// root causes only).
+	Exceptions []RootCauseException `json:"exc,omitempty"`
+	// Remote is true for a call to another service (an aws, remote or SQL
+	// subsegment, or the inferred node standing for one) and for an entity
+	// whose exception is marked remote.
+	Remote bool `json:"remote,omitempty"`
+	// Coverage is the entity's duration over the root segment's response
+	// time, 0 to 1 in steps of 0.001 (response-time root causes only).
+	Coverage float64 `json:"cov,omitempty"`
+}
+
+// RootCauseException is an exception's type (Name) and message.
+type RootCauseException struct {
+	Name    string `json:"name,omitempty"`
+	Message string `json:"msg,omitempty"`
 }
 
 // Key identifies the node: nodes with equal keys across traces are one node.
