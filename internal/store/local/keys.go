@@ -36,7 +36,8 @@ const (
 const (
 	docFormatRaw        byte = 1 // the document's bytes as received
 	summaryFormatJSON   byte = 1 // encoding/json of trace.Summary (early versions)
-	summaryFormatBinary byte = 2 // summary_codec.go
+	summaryFormatBinary byte = 2 // summary_codec.go without root causes (still read)
+	summaryFormatRoots  byte = 3 // summary_codec.go with root causes
 )
 
 const (

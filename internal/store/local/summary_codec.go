@@ -21,6 +21,9 @@ import (
 //
 // TestSummaryCodecRoundTrip fills every field of trace.Summary by
 // reflection, so a field added there and not here fails the build's tests.
+//
+// Root causes come last, so that the encoding written before they existed
+// (summaryFormatBinary) is this one cut short and still decodes.
 
 type encoder struct {
 	b       []byte
@@ -158,7 +161,41 @@ func appendSummaryBinary(b []byte, s *trace.Summary) []byte {
 			e.observations(ed.Obs)
 		}
 	}
+	e.rootCauses(s.FaultRootCauses)
+	e.rootCauses(s.ErrorRootCauses)
+	e.rootCauses(s.ResponseTimeRootCauses)
 	return e.b
+}
+
+// rootCauses writes a root-cause list. An entity's flags say whether a
+// coverage follows: fault and error root causes have none, so their
+// entities do without the 8 bytes.
+func (e *encoder) rootCauses(rcs []trace.RootCause) {
+	e.uvarint(uint64(len(rcs)))
+	for i := range rcs {
+		rc := &rcs[i]
+		e.byte(bits(rc.ClientImpacting))
+		e.uvarint(uint64(len(rc.Services)))
+		for j := range rc.Services {
+			svc := &rc.Services[j]
+			e.serviceID(&svc.ServiceID)
+			e.byte(bits(svc.Inferred))
+			e.uvarint(uint64(len(svc.EntityPath)))
+			for k := range svc.EntityPath {
+				ent := &svc.EntityPath[k]
+				e.string(ent.Name)
+				e.byte(bits(ent.Remote, ent.Coverage != 0))
+				if ent.Coverage != 0 {
+					e.float(ent.Coverage)
+				}
+				e.uvarint(uint64(len(ent.Exceptions)))
+				for _, x := range ent.Exceptions {
+					e.string(x.Name)
+					e.string(x.Message)
+				}
+			}
+		}
+	}
 }
 
 var errShortSummary = errors.New("stored summary is truncated or corrupt")
@@ -290,7 +327,48 @@ func (d *decoder) observations() []trace.Observation {
 	return os
 }
 
-func decodeSummaryBinary(b []byte) (*trace.Summary, error) {
+func (d *decoder) rootCauses() []trace.RootCause {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	rcs := make([]trace.RootCause, n)
+	for i := range rcs {
+		rc := &rcs[i]
+		rc.ClientImpacting = d.byte()&1 != 0
+		if m := d.count(); m > 0 {
+			rc.Services = make([]trace.RootCauseService, m)
+		}
+		for j := range rc.Services {
+			svc := &rc.Services[j]
+			d.serviceID(&svc.ServiceID)
+			svc.Inferred = d.byte()&1 != 0
+			if m := d.count(); m > 0 {
+				svc.EntityPath = make([]trace.RootCauseEntity, m)
+			}
+			for k := range svc.EntityPath {
+				ent := &svc.EntityPath[k]
+				ent.Name = d.string()
+				f := d.byte()
+				ent.Remote = f&1 != 0
+				if f&2 != 0 {
+					ent.Coverage = d.float()
+				}
+				if m := d.count(); m > 0 {
+					ent.Exceptions = make([]trace.RootCauseException, m)
+					for x := range ent.Exceptions {
+						ent.Exceptions[x] = trace.RootCauseException{Name: d.string(), Message: d.string()}
+					}
+				}
+			}
+		}
+	}
+	return rcs
+}
+
+// decodeSummaryBinary decodes appendSummaryBinary's encoding; withRoots is
+// false for summaries written before it had root causes.
+func decodeSummaryBinary(b []byte, withRoots bool) (*trace.Summary, error) {
 	d := decoder{b: b, strings: make([]string, 0, 32)}
 	s := new(trace.Summary)
 	s.ID = d.string()
@@ -363,6 +441,11 @@ func decodeSummaryBinary(b []byte) (*trace.Summary, error) {
 				}
 			}
 		}
+	}
+	if withRoots {
+		s.FaultRootCauses = d.rootCauses()
+		s.ErrorRootCauses = d.rootCauses()
+		s.ResponseTimeRootCauses = d.rootCauses()
 	}
 	if d.err != nil {
 		return nil, d.err

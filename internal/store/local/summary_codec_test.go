@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -109,6 +110,26 @@ func TestSummaryJSONStillReads(t *testing.T) {
 	got, err := decodeSummary(append([]byte{summaryFormatJSON}, b...))
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("JSON summary decoded as %+v, %v", got, err)
+	}
+}
+
+// Summaries written before they had root causes (summaryFormatBinary: the
+// same encoding without the three root-cause lists at its end) still read,
+// with no root causes.
+func TestSummaryWithoutRootCausesStillReads(t *testing.T) {
+	want := filledSummary()
+	want.FaultRootCauses, want.ErrorRootCauses, want.ResponseTimeRootCauses = nil, nil, nil
+	b := encodeSummary(want)
+	if b[0] != summaryFormatRoots || !bytes.HasSuffix(b, []byte{0, 0, 0}) {
+		t.Fatalf("encoding starts with %d and ends with % x, want format %d and three empty lists", b[0], b[len(b)-3:], summaryFormatRoots)
+	}
+	old := append([]byte{summaryFormatBinary}, b[1:len(b)-3]...)
+	got, err := decodeSummary(old)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("format %d summary decoded as %+v, %v", summaryFormatBinary, got, err)
+	}
+	if _, err := decodeSummary(append([]byte{summaryFormatBinary}, b[1:]...)); err == nil {
+		t.Errorf("a format %d summary followed by root causes decoded without error", summaryFormatBinary)
 	}
 }
 
