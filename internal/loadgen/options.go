@@ -31,7 +31,8 @@ type Options struct {
 
 	// SettleTimeout bounds how long, after the last send, documents not
 	// yet found are looked for again (default 30 s). The wait ends sooner
-	// when everything is found or two rounds in a row find nothing new.
+	// when everything is found, or when two rounds in a row, spanning at
+	// least 3 s, find nothing new.
 	SettleTimeout time.Duration
 	// VerifyConcurrency is the number of concurrent BatchGetTraces calls
 	// (default 4).

@@ -142,7 +142,9 @@ func settle(ctx context.Context, v *verifier, gen *generator, opts Options, sent
 	}
 	// UDP documents are durable, and readable, within a second.
 	wait(ctx, time.Second)
-	idle := 0
+	// The wait ends when two rounds in a row, spanning at least
+	// settleQuiet, found nothing new: a busy server may take a while.
+	idle, lastProgress := 0, time.Now()
 	for round := 1; ; round++ {
 		before := stored()
 		var err error
@@ -151,13 +153,14 @@ func settle(ctx context.Context, v *verifier, gen *generator, opts Options, sent
 		}
 		now := stored()
 		if now > before {
-			rep.Settle, idle = time.Since(sentAt), 0
+			rep.Settle, idle, lastProgress = time.Since(sentAt), 0, time.Now()
 		} else {
 			idle++
 		}
 		rep.Stored, rep.Lost = now, rep.Sent-now
 		opts.Logger.Info("verified", "round", round, "stored", now, "missing", rep.Lost, "incomplete_traces", len(pending))
-		if len(pending) == 0 || idle >= 2 || time.Since(sentAt) > opts.SettleTimeout {
+		quiet := idle >= 2 && time.Since(lastProgress) >= settleQuiet
+		if len(pending) == 0 || quiet || time.Since(sentAt) > opts.SettleTimeout {
 			if len(pending) > 0 {
 				rep.Settle = time.Since(sentAt)
 			}
@@ -169,6 +172,10 @@ func settle(ctx context.Context, v *verifier, gen *generator, opts Options, sent
 		}
 	}
 }
+
+// settleQuiet is how long verification must find nothing new before it
+// concludes that the missing documents are lost.
+const settleQuiet = 3 * time.Second
 
 func wait(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
