@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// The corpus in testdata/*.txt specifies the language, one case per
+// The corpus in testdata/corpus/*.txt specifies the language, one case per
 // directive, in the spirit of Prometheus's promqltest:
 //
 //	# a comment; blank lines are ignored
@@ -35,7 +35,7 @@ type corpusCase struct {
 
 func readCorpus(tb testing.TB) []corpusCase {
 	tb.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
+	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.txt"))
 	if err != nil || len(files) == 0 {
 		tb.Fatalf("cannot find the corpus: %v", err)
 	}

@@ -8,7 +8,7 @@
 // typed, annotation keys extracted, and every block tagged with what it is
 // evaluated against (a node, an edge, a root-cause element).
 //
-// The behaviour is specified by the corpus in testdata/*.txt; the format
+// The behaviour is specified by the corpus in testdata/corpus/*.txt; the format
 // is described in corpus_test.go.
 //
 // # Grammar

@@ -30,9 +30,9 @@ func (p *parser) parseBlock(sc scope, desc string) (Expr, *Error) {
 }
 
 // expectOpen consumes the "(" after a function keyword.
-func (p *parser) expectOpen(name string) (token, *Error) {
+func (p *parser) expectOpen() (token, *Error) {
 	if p.tok.kind != tLParen {
-		return token{}, p.expected(`"(" after ` + name)
+		return token{}, p.expected(`"("`)
 	}
 	open := p.tok
 	return open, p.advance()
@@ -45,7 +45,7 @@ func (p *parser) parseService() (Expr, *Error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	open, err := p.expectOpen("service")
+	open, err := p.expectOpen()
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (p *parser) parseEdge() (Expr, *Error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	open, err := p.expectOpen("edge")
+	open, err := p.expectOpen()
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (p *parser) parseID() (NodeRef, *Error) {
 	if err := p.advance(); err != nil {
 		return NodeRef{}, err
 	}
-	open, err := p.expectOpen("id")
+	open, err := p.expectOpen()
 	if err != nil {
 		return NodeRef{}, err
 	}

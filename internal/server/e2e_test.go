@@ -158,7 +158,7 @@ func startApp(t *testing.T, ctx context.Context, s3URL string) string {
 // waitForTraces polls GetTraceSummaries until n traces are summarized.
 func waitForTraces(t *testing.T, c *awsxray.Client, start, end time.Time, n int) []types.TraceSummary {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var all []types.TraceSummary
 		p := awsxray.NewGetTraceSummariesPaginator(c, &awsxray.GetTraceSummariesInput{StartTime: &start, EndTime: &end})
