@@ -115,9 +115,7 @@ func (a *API) getTraceSummaries(ctx context.Context, body []byte) (any, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// traceSummaryOut is X-Ray's TraceSummary. Root causes are not computed
-// yet, so FaultRootCauses, ErrorRootCauses and ResponseTimeRootCauses are
-// absent.
+// traceSummaryOut is X-Ray's TraceSummary.
 type traceSummaryOut struct {
 	ID                string                           `json:"Id"`
 	StartTime         float64                          `json:"StartTime"`
@@ -135,8 +133,13 @@ type traceSummaryOut struct {
 	ResourceARNs      []resourceARN                    `json:"ResourceARNs,omitempty"`
 	InstanceIDs       []instanceID                     `json:"InstanceIds,omitempty"`
 	AvailabilityZones []availabilityZone               `json:"AvailabilityZones,omitempty"`
-	Revision          int64                            `json:"Revision"`
-	MatchedEventTime  *float64                         `json:"MatchedEventTime,omitempty"`
+	// The root-cause lists are always present, empty as [], as AWS sends
+	// them.
+	FaultRootCauses        []faultRootCause        `json:"FaultRootCauses"`
+	ErrorRootCauses        []faultRootCause        `json:"ErrorRootCauses"`
+	ResponseTimeRootCauses []responseTimeRootCause `json:"ResponseTimeRootCauses"`
+	Revision               int64                   `json:"Revision"`
+	MatchedEventTime       *float64                `json:"MatchedEventTime,omitempty"`
 }
 
 type httpOut struct {
@@ -227,6 +230,9 @@ func summaryOut(s *trace.Summary) traceSummaryOut {
 	for _, az := range s.AvailabilityZones {
 		out.AvailabilityZones = append(out.AvailabilityZones, availabilityZone{Name: az})
 	}
+	out.FaultRootCauses = faultRootCausesOut(s.FaultRootCauses)
+	out.ErrorRootCauses = faultRootCausesOut(s.ErrorRootCauses)
+	out.ResponseTimeRootCauses = responseTimeRootCausesOut(s.ResponseTimeRootCauses)
 	return out
 }
 
@@ -255,6 +261,96 @@ func serviceIDsOut(ids []trace.ServiceID) []serviceID {
 	out := make([]serviceID, len(ids))
 	for i, s := range ids {
 		out[i] = serviceIDOut(s)
+	}
+	return out
+}
+
+// X-Ray's root-cause shapes (TraceSummary.FaultRootCauses, ErrorRootCauses,
+// ResponseTimeRootCauses). Faults and errors share one shape; response-time
+// entities carry a Coverage instead of Exceptions. Booleans are always
+// written, as AWS writes them ("Remote": false).
+
+type faultRootCause struct {
+	Services        []faultRootCauseService `json:"Services"`
+	ClientImpacting bool                    `json:"ClientImpacting"`
+}
+
+type faultRootCauseService struct {
+	Name       string                 `json:"Name"`
+	Names      []string               `json:"Names,omitempty"`
+	AccountID  string                 `json:"AccountId,omitempty"`
+	Type       string                 `json:"Type,omitempty"`
+	Inferred   bool                   `json:"Inferred"`
+	EntityPath []faultRootCauseEntity `json:"EntityPath"`
+}
+
+type faultRootCauseEntity struct {
+	Name       string               `json:"Name"`
+	Exceptions []rootCauseException `json:"Exceptions"`
+	Remote     bool                 `json:"Remote"`
+}
+
+type rootCauseException struct {
+	Name    string `json:"Name,omitempty"`
+	Message string `json:"Message,omitempty"`
+}
+
+type responseTimeRootCause struct {
+	Services        []responseTimeRootCauseService `json:"Services"`
+	ClientImpacting bool                           `json:"ClientImpacting"`
+}
+
+type responseTimeRootCauseService struct {
+	Name       string                        `json:"Name"`
+	Names      []string                      `json:"Names,omitempty"`
+	AccountID  string                        `json:"AccountId,omitempty"`
+	Type       string                        `json:"Type,omitempty"`
+	Inferred   bool                          `json:"Inferred"`
+	EntityPath []responseTimeRootCauseEntity `json:"EntityPath"`
+}
+
+type responseTimeRootCauseEntity struct {
+	Name     string  `json:"Name"`
+	Coverage float64 `json:"Coverage"`
+	Remote   bool    `json:"Remote"`
+}
+
+func faultRootCausesOut(rcs []trace.RootCause) []faultRootCause {
+	out := make([]faultRootCause, len(rcs))
+	for i, rc := range rcs {
+		svcs := make([]faultRootCauseService, len(rc.Services))
+		for j, s := range rc.Services {
+			path := make([]faultRootCauseEntity, len(s.EntityPath))
+			for k, e := range s.EntityPath {
+				exc := make([]rootCauseException, len(e.Exceptions))
+				for x, ex := range e.Exceptions {
+					exc[x] = rootCauseException{Name: ex.Name, Message: ex.Message}
+				}
+				path[k] = faultRootCauseEntity{Name: e.Name, Exceptions: exc, Remote: e.Remote}
+			}
+			svcs[j] = faultRootCauseService{Name: s.Name, Names: s.Names, AccountID: s.AccountID, Type: s.Type, Inferred: s.Inferred, EntityPath: path}
+		}
+		out[i] = faultRootCause{Services: svcs, ClientImpacting: rc.ClientImpacting}
+	}
+	return out
+}
+
+func responseTimeRootCausesOut(rcs []trace.RootCause) []responseTimeRootCause {
+	out := make([]responseTimeRootCause, len(rcs))
+	for i, rc := range rcs {
+		svcs := make([]responseTimeRootCauseService, len(rc.Services))
+		for j, s := range rc.Services {
+			path := make([]responseTimeRootCauseEntity, len(s.EntityPath))
+			for k, e := range s.EntityPath {
+				cov := e.Coverage
+				if math.IsNaN(cov) || math.IsInf(cov, 0) {
+					cov = 0 // JSON cannot hold it; only a corrupt summary has one
+				}
+				path[k] = responseTimeRootCauseEntity{Name: e.Name, Coverage: cov, Remote: e.Remote}
+			}
+			svcs[j] = responseTimeRootCauseService{Name: s.Name, Names: s.Names, AccountID: s.AccountID, Type: s.Type, Inferred: s.Inferred, EntityPath: path}
+		}
+		out[i] = responseTimeRootCause{Services: svcs, ClientImpacting: rc.ClientImpacting}
 	}
 	return out
 }

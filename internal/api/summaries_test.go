@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -213,5 +214,131 @@ func TestGetTraceSummariesSamplingAccepted(t *testing.T) {
 	})
 	if err != nil || len(out.TraceSummaries) != 1 {
 		t.Fatalf("got %+v, %v; want the one trace", out, err)
+	}
+}
+
+// TestGetTraceSummariesRootCauses reads the root causes of a trace through
+// the SDK, member by member: a fault that started two services down with
+// an exception, a throttled DynamoDB call (an error root cause at an
+// inferred node the client never saw), and the response-time path.
+func TestGetTraceSummariesRootCauses(t *testing.T) {
+	e := newEnv(t)
+	tid := traceID(int64(t0), 1)
+	start := t0 + 5
+	root := doc(tid, segID(1), "shop", start, start+1, fmt.Sprintf(`,"origin":"AWS::EC2::Instance","aws":{"account_id":"123456789012"},"fault":true,`+
+		`"http":{"response":{"status":500}},"subsegments":[`+
+		`{"id":%q,"name":"payments","namespace":"remote","start_time":%.6f,"end_time":%.6f,"http":{"request":{"traced":true},"response":{"status":500}}},`+
+		`{"id":%q,"name":"DynamoDB","namespace":"aws","start_time":%.6f,"end_time":%.6f,"error":true,"throttle":true,"aws":{"operation":"PutItem","table_name":"carts"},`+
+		`"http":{"response":{"status":400}},"cause":{"exceptions":[{"id":"00000000000000e1","type":"ProvisionedThroughputExceededException","message":"Rate exceeded","remote":true}]}}]`,
+		segID(2), start+0.1, start+0.7, segID(3), start+0.75, start+0.8))
+	pay := doc(tid, segID(4), "payments", start+0.15, start+0.65, fmt.Sprintf(`,"parent_id":%q,"fault":true,"subsegments":[`+
+		`{"id":%q,"name":"charge","start_time":%.6f,"end_time":%.6f,"fault":true,"cause":{"exceptions":[{"id":"00000000000000e2","type":"GatewayTimeout","message":"bank did not answer"}]}}]`,
+		segID(2), segID(5), start+0.2, start+0.6))
+	e.put(t, root, pay)
+
+	out, err := e.client.GetTraceSummaries(context.Background(), &xray.GetTraceSummariesInput{StartTime: unix(t0), EndTime: unix(t0 + 60)})
+	if err != nil {
+		t.Fatalf("GetTraceSummaries: %v", err)
+	}
+	if len(out.TraceSummaries) != 1 {
+		t.Fatalf("got %d summaries, want 1", len(out.TraceSummaries))
+	}
+	s := out.TraceSummaries[0]
+	check := func(what string, got, want any) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+
+	if len(s.FaultRootCauses) != 1 || len(s.FaultRootCauses[0].Services) != 2 {
+		t.Fatalf("FaultRootCauses = %+v, want one through two services", s.FaultRootCauses)
+	}
+	f := s.FaultRootCauses[0]
+	check("Fault.ClientImpacting", aws.ToBool(f.ClientImpacting), true)
+	shop, payments := f.Services[0], f.Services[1]
+	check("Fault.Services[0].Name", aws.ToString(shop.Name), "shop")
+	check("Fault.Services[0].Names", fmt.Sprint(shop.Names), "[shop]")
+	check("Fault.Services[0].Type", aws.ToString(shop.Type), "AWS::EC2::Instance")
+	check("Fault.Services[0].AccountId", aws.ToString(shop.AccountId), "123456789012")
+	check("Fault.Services[0].Inferred", aws.ToBool(shop.Inferred), false)
+	if len(shop.EntityPath) != 2 {
+		t.Fatalf("Fault.Services[0].EntityPath = %+v, want shop, payments", shop.EntityPath)
+	}
+	check("Fault.Services[0].EntityPath[0].Name", aws.ToString(shop.EntityPath[0].Name), "shop")
+	check("Fault.Services[0].EntityPath[0].Remote", aws.ToBool(shop.EntityPath[0].Remote), false)
+	check("Fault.Services[0].EntityPath[0].Exceptions", len(shop.EntityPath[0].Exceptions), 0)
+	check("Fault.Services[0].EntityPath[1].Name", aws.ToString(shop.EntityPath[1].Name), "payments")
+	check("Fault.Services[0].EntityPath[1].Remote", aws.ToBool(shop.EntityPath[1].Remote), true)
+	check("Fault.Services[1].Name", aws.ToString(payments.Name), "payments")
+	check("Fault.Services[1].Type", payments.Type == nil, true)
+	check("Fault.Services[1].AccountId", payments.AccountId == nil, true)
+	check("Fault.Services[1].Inferred", aws.ToBool(payments.Inferred), false)
+	if len(payments.EntityPath) != 2 || len(payments.EntityPath[1].Exceptions) != 1 {
+		t.Fatalf("Fault.Services[1].EntityPath = %+v, want payments, charge with one exception", payments.EntityPath)
+	}
+	check("Fault.Services[1].EntityPath[0].Name", aws.ToString(payments.EntityPath[0].Name), "payments")
+	charge := payments.EntityPath[1]
+	check("Fault.Services[1].EntityPath[1].Name", aws.ToString(charge.Name), "charge")
+	check("Fault.Services[1].EntityPath[1].Remote", aws.ToBool(charge.Remote), false)
+	check("Fault.Services[1].EntityPath[1].Exceptions[0].Name", aws.ToString(charge.Exceptions[0].Name), "GatewayTimeout")
+	check("Fault.Services[1].EntityPath[1].Exceptions[0].Message", aws.ToString(charge.Exceptions[0].Message), "bank did not answer")
+
+	if len(s.ErrorRootCauses) != 1 || len(s.ErrorRootCauses[0].Services) != 2 {
+		t.Fatalf("ErrorRootCauses = %+v, want one through two services", s.ErrorRootCauses)
+	}
+	er := s.ErrorRootCauses[0]
+	check("Error.ClientImpacting", aws.ToBool(er.ClientImpacting), false) // the root faulted; it had no error
+	call, ddb := er.Services[0].EntityPath, er.Services[1]
+	if len(call) != 2 || len(call[1].Exceptions) != 1 {
+		t.Fatalf("Error.Services[0].EntityPath = %+v, want shop, DynamoDB with one exception", call)
+	}
+	check("Error.Services[0].EntityPath[1].Name", aws.ToString(call[1].Name), "DynamoDB")
+	check("Error.Services[0].EntityPath[1].Remote", aws.ToBool(call[1].Remote), true)
+	check("Error.Services[0].EntityPath[1].Exceptions[0].Name", aws.ToString(call[1].Exceptions[0].Name), "ProvisionedThroughputExceededException")
+	check("Error.Services[0].EntityPath[1].Exceptions[0].Message", aws.ToString(call[1].Exceptions[0].Message), "Rate exceeded")
+	check("Error.Services[1].Name", aws.ToString(ddb.Name), "DynamoDB")
+	check("Error.Services[1].Names", fmt.Sprint(ddb.Names), "[DynamoDB]")
+	check("Error.Services[1].Type", aws.ToString(ddb.Type), "AWS::DynamoDB::Table")
+	check("Error.Services[1].Inferred", aws.ToBool(ddb.Inferred), true)
+	if len(ddb.EntityPath) != 1 || len(ddb.EntityPath[0].Exceptions) != 1 {
+		t.Fatalf("Error.Services[1].EntityPath = %+v, want the inferred segment with the call's exception", ddb.EntityPath)
+	}
+	check("Error.Services[1].EntityPath[0].Name", aws.ToString(ddb.EntityPath[0].Name), "DynamoDB")
+	check("Error.Services[1].EntityPath[0].Remote", aws.ToBool(ddb.EntityPath[0].Remote), true)
+	check("Error.Services[1].EntityPath[0].Exceptions[0].Message", aws.ToString(ddb.EntityPath[0].Exceptions[0].Message), "Rate exceeded")
+
+	if len(s.ResponseTimeRootCauses) != 1 || len(s.ResponseTimeRootCauses[0].Services) != 2 {
+		t.Fatalf("ResponseTimeRootCauses = %+v, want one through two services", s.ResponseTimeRootCauses)
+	}
+	rt := s.ResponseTimeRootCauses[0]
+	check("ResponseTime.ClientImpacting", aws.ToBool(rt.ClientImpacting), true)
+	type ent struct {
+		name     string
+		coverage float64
+		remote   bool
+	}
+	var path []ent
+	for _, svc := range rt.Services {
+		for _, e := range svc.EntityPath {
+			path = append(path, ent{aws.ToString(e.Name), aws.ToFloat64(e.Coverage), aws.ToBool(e.Remote)})
+		}
+	}
+	check("ResponseTime path", fmt.Sprint(path), fmt.Sprint([]ent{{"shop", 1, false}, {"payments", 0.6, true}, {"payments", 0.5, false}, {"charge", 0.4, false}}))
+	check("ResponseTime.Services[1].Name", aws.ToString(rt.Services[1].Name), "payments")
+}
+
+// The three root-cause lists are sent as [] when empty, as AWS sends them.
+func TestGetTraceSummariesEmptyRootCauses(t *testing.T) {
+	e := newEnv(t)
+	e.put(t, doc(traceID(int64(t0), 1), segID(1), "s", t0, t0, ""))
+	status, _, body := e.post(t, "/TraceSummaries", jsonBody(fmt.Sprintf(`{"StartTime":%v,"EndTime":%v}`, t0-1, t0+1)), nil)
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	for _, member := range []string{`"FaultRootCauses":[]`, `"ErrorRootCauses":[]`, `"ResponseTimeRootCauses":[]`} {
+		if !strings.Contains(string(body), member) {
+			t.Errorf("response lacks %s: %s", member, body)
+		}
 	}
 }
