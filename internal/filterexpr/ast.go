@@ -27,8 +27,9 @@ type Not struct{ X Expr }
 // annotation.gameid = "817DL6VO". For a keyword the literal's type is the
 // keyword's type and Op applies to it (checked by Parse). For an annotation
 // the literal's type picks the operators; at evaluation a value of another
-// type never matches, a missing annotation never matches (not even with
-// !=), and with several values in a trace one matching value is enough.
+// type never matches, and with several values in a trace one matching
+// value is enough. A field that is not set satisfies no comparison, not
+// even !=.
 type Compare struct {
 	Field Field
 	Op    Op

@@ -82,9 +82,11 @@
 //     that a boolean annotation is its value. !x is the negation of x.
 //   - Comparisons on a trace-level string keyword that X-Ray reads from
 //     "any segment" (user, availabilityzone, instance.id, resource.arn) and
-//     on annotations are true when any value in the trace matches. A
-//     missing annotation satisfies no comparison, not even != (decided);
-//     an annotation value of another type than the literal never matches.
+//     on annotations are true when any value in the trace matches; an
+//     annotation value of another type than the literal never matches.
+//   - A field that is not set (a missing annotation, a node without HTTP
+//     data) satisfies no comparison, not even != (decided); !(x = "v") is
+//     the way to include traces without x.
 //   - service("n") selects every node named n whatever its type, and is
 //     the same as service(id(name: "n")); id() narrows by type and account.
 //     service() selects any node. The block, when present, must hold for
@@ -125,7 +127,8 @@
 // # Errors
 //
 // Parse returns an *Error whose Pos is the 1-based column, counted in
-// characters, of the offending token; one past the end when the
+// characters from the start of the expression (a line break is one), of
+// the offending token; one past the end when the
 // expression ends too early; the opening bracket when one is never
 // closed. Error() is "<message> at column N", for instance
 //
