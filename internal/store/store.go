@@ -84,6 +84,17 @@ type TraceQuery struct {
 	Start, End float64
 	RangeType  RangeType
 	After      *Position
+	// Filter, when set, keeps only the traces it matches.
+	Filter *Filter
+}
+
+// Filter narrows FindTraces to the traces Match accepts (a compiled filter
+// expression). Terms (trace.Summary.Terms vocabulary) are index terms that
+// every trace Match accepts is known to have; an engine may use them to
+// skip traces without decoding them, and must still call Match.
+type Filter struct {
+	Terms []string
+	Match func(*trace.Summary) bool
 }
 
 // Position is where a FindTraces result sits in its order: the time used
