@@ -319,8 +319,10 @@ func faultRootCausesOut(rcs []trace.RootCause) []faultRootCause {
 	out := make([]faultRootCause, len(rcs))
 	for i, rc := range rcs {
 		svcs := make([]faultRootCauseService, len(rc.Services))
+		ents := make([]faultRootCauseEntity, entityCount(rc)) // one array, a window per service
 		for j, s := range rc.Services {
-			path := make([]faultRootCauseEntity, len(s.EntityPath))
+			path := ents[:len(s.EntityPath):len(s.EntityPath)]
+			ents = ents[len(s.EntityPath):]
 			for k, e := range s.EntityPath {
 				exc := make([]rootCauseException, len(e.Exceptions))
 				for x, ex := range e.Exceptions {
@@ -335,12 +337,22 @@ func faultRootCausesOut(rcs []trace.RootCause) []faultRootCause {
 	return out
 }
 
+func entityCount(rc trace.RootCause) int {
+	n := 0
+	for _, s := range rc.Services {
+		n += len(s.EntityPath)
+	}
+	return n
+}
+
 func responseTimeRootCausesOut(rcs []trace.RootCause) []responseTimeRootCause {
 	out := make([]responseTimeRootCause, len(rcs))
 	for i, rc := range rcs {
 		svcs := make([]responseTimeRootCauseService, len(rc.Services))
+		ents := make([]responseTimeRootCauseEntity, entityCount(rc))
 		for j, s := range rc.Services {
-			path := make([]responseTimeRootCauseEntity, len(s.EntityPath))
+			path := ents[:len(s.EntityPath):len(s.EntityPath)]
+			ents = ents[len(s.EntityPath):]
 			for k, e := range s.EntityPath {
 				cov := e.Coverage
 				if math.IsNaN(cov) || math.IsInf(cov, 0) {

@@ -204,6 +204,7 @@ type decoder struct {
 	b       []byte
 	strings []string
 	err     error
+	ents    []trace.RootCauseEntity // arena the root causes' entity paths are cut from
 }
 
 func (d *decoder) fail() {
@@ -344,7 +345,7 @@ func (d *decoder) rootCauses() []trace.RootCause {
 			d.serviceID(&svc.ServiceID)
 			svc.Inferred = d.byte()&1 != 0
 			if m := d.count(); m > 0 {
-				svc.EntityPath = make([]trace.RootCauseEntity, m)
+				svc.EntityPath = d.entities(m)
 			}
 			for k := range svc.EntityPath {
 				ent := &svc.EntityPath[k]
@@ -364,6 +365,17 @@ func (d *decoder) rootCauses() []trace.RootCause {
 		}
 	}
 	return rcs
+}
+
+// entities returns m entities cut from an arena, so that the entity paths
+// of a summary's root causes take one allocation, not one per service.
+func (d *decoder) entities(m int) []trace.RootCauseEntity {
+	if cap(d.ents)-len(d.ents) < m {
+		d.ents = make([]trace.RootCauseEntity, 0, max(m, 16))
+	}
+	n := len(d.ents)
+	d.ents = d.ents[:n+m]
+	return d.ents[n : n+m : n+m]
 }
 
 // decodeSummaryBinary decodes appendSummaryBinary's encoding; withRoots is
