@@ -52,6 +52,7 @@ func (t *Trace) Summary() *Summary {
 	}
 
 	b.finish()
+	b.finishHTTP()
 	b.rootCauses()
 	s.Graph.Nodes = b.nodes
 	s.ServiceIDs = make([]ServiceID, 0, len(b.nodes))
@@ -84,6 +85,7 @@ type summarizer struct {
 	names []string  // what the nodes' Names point into
 	edges []edgeRec // in discovery order
 	obs   []obsRec  // in walk order
+	https []httpRec // in walk order; see summarize_http.go
 
 	keys  []string          // scratch for sorting annotation keys
 	svcs  []ServiceID       // what annotation and user ServiceIDs start in
@@ -234,6 +236,7 @@ func (b *summarizer) node(id ServiceID, kind nodeKind) int {
 
 // nodeObs records d as an observation of node n, unless it is in progress.
 func (b *summarizer) nodeObs(n int, d *segment.Document) {
+	b.recordHTTP(n, -1, d)
 	if !d.InProgress {
 		b.obs = append(b.obs, obsRec{node: n, edge: -1, o: b.obs1(d)})
 	}
@@ -246,6 +249,7 @@ func (b *summarizer) edge(from, to int, d *segment.Document) {
 		b.edges = append(b.edges, edgeRec{from: from, to: to})
 		i = len(b.edges) - 1
 	}
+	b.recordHTTP(from, i, d)
 	if !d.InProgress {
 		b.edges[i].obs++
 		b.obs = append(b.obs, obsRec{node: from, edge: i, o: b.obs1(d)})

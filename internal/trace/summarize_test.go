@@ -112,13 +112,14 @@ func TestSummaryFields(t *testing.T) {
 	num := func(f float64) *float64 { return &f }
 	yes := true
 	const dur = 2.0 // 100 → 102: the callee ends after the root
+	frontHTTP := HTTP{URL: "http://front/x", Status: 201, Method: "POST", UserAgent: "ua", ClientIP: "10.0.0.1"}
 	want := &Summary{
 		ID:           testTraceID,
 		StartTime:    100,
 		EndTime:      102,
 		Duration:     dur,
 		ResponseTime: 1,
-		HTTP:         HTTP{URL: "http://front/x", Status: 201, Method: "POST", UserAgent: "ua", ClientIP: "10.0.0.1"},
+		HTTP:         frontHTTP,
 		Annotations: map[string][]AnnotationValue{
 			"a":  {{String: str("x"), ServiceIDs: []ServiceID{frontID, backID}}, {String: str("y"), ServiceIDs: []ServiceID{frontID}}},
 			"n":  {{Number: num(1), ServiceIDs: []ServiceID{frontID}}, {Number: num(2), ServiceIDs: []ServiceID{backID}}},
@@ -139,8 +140,8 @@ func TestSummaryFields(t *testing.T) {
 		SegmentCount: 3,
 		Graph: Graph{Nodes: []Node{
 			{ServiceID: ServiceID{Name: "front", Names: []string{"front"}, Type: "client"}, Client: true,
-				Edges: []Edge{{Target: 1, Obs: []Observation{{Start: 100, End: 101, Duration: dur}}}}},
-			{ServiceID: frontID, Root: true, Obs: []Observation{{Start: 100, End: 101, Duration: dur}},
+				Edges: []Edge{{Target: 1, Obs: []Observation{{Start: 100, End: 101, Duration: dur}}, HTTP: []HTTP{frontHTTP}}}},
+			{ServiceID: frontID, Root: true, Obs: []Observation{{Start: 100, End: 101, Duration: dur}}, HTTP: []HTTP{frontHTTP},
 				Edges: []Edge{{Target: 2, Obs: []Observation{{Start: 100.2, End: 100.8, Duration: dur}}}}},
 			{ServiceID: backID, Obs: []Observation{{Start: 100.3, End: 102, Duration: dur}}},
 		}},

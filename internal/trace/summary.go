@@ -140,12 +140,19 @@ type Node struct {
 	// Observations of the node's own segments (empty for client nodes).
 	Obs   []Observation `json:"obs,omitempty"`
 	Edges []Edge        `json:"edges,omitempty"`
+	// HTTP holds the distinct requests and responses of the node's own
+	// segments (inferred nodes: of the calls they stand for), so that
+	// filter expressions can test http.* inside service() { } blocks.
+	HTTP []HTTP `json:"http,omitempty"`
 }
 
 // Edge is a call from the node to another node of the same Graph.
 type Edge struct {
 	Target int           `json:"to"` // index into Graph.Nodes
 	Obs    []Observation `json:"obs,omitempty"`
+	// HTTP holds the distinct requests and responses of the calls, as the
+	// caller recorded them (for the client edge: the root segment's).
+	HTTP []HTTP `json:"http,omitempty"`
 }
 
 // Outcome classifies one observation as X-Ray does: fault beats throttle
