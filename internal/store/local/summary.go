@@ -11,22 +11,20 @@ import (
 // encodeSummary is the stored form of a summary: a format byte, then the
 // binary encoding of summary_codec.go.
 func encodeSummary(s *trace.Summary) []byte {
-	return appendSummaryBinary([]byte{summaryFormatRoots}, s)
+	return appendSummaryBinary([]byte{summaryFormatHTTP}, s)
 }
 
 // decodeSummary reads every stored form: the binary one written now, the
-// binary one written before summaries had root causes (which then have
-// none until late data re-summarizes the trace), or the JSON one the first
-// development versions wrote.
+// binary ones written before summaries had the graph's HTTP lists or root
+// causes (which then have none until late data re-summarizes the trace), or
+// the JSON one the first development versions wrote.
 func decodeSummary(v []byte) (*trace.Summary, error) {
 	if len(v) == 0 {
 		return nil, fmt.Errorf("stored summary is empty")
 	}
 	switch v[0] {
-	case summaryFormatRoots:
-		return decodeSummaryBinary(v[1:], true)
-	case summaryFormatBinary:
-		return decodeSummaryBinary(v[1:], false)
+	case summaryFormatHTTP, summaryFormatRoots, summaryFormatBinary:
+		return decodeSummaryBinary(v[1:], v[0])
 	case summaryFormatJSON:
 		s := new(trace.Summary)
 		if err := json.Unmarshal(v[1:], s); err != nil {

@@ -22,8 +22,14 @@ import (
 // TestSummaryCodecRoundTrip fills every field of trace.Summary by
 // reflection, so a field added there and not here fails the build's tests.
 //
-// Root causes come last, so that the encoding written before they existed
-// (summaryFormatBinary) is this one cut short and still decodes.
+// Root causes come after the graph, and the graph's HTTP lists after them,
+// so that the encodings written before those existed (summaryFormatBinary,
+// summaryFormatRoots) are this one cut short and still decode.
+
+// summaryFormatHTTP is the format byte of the encoding with root causes and
+// the graph's HTTP lists (trace.Node.HTTP, trace.Edge.HTTP), which filter
+// expressions read for http.* inside service() and edge() blocks.
+const summaryFormatHTTP byte = 4
 
 type encoder struct {
 	b       []byte
@@ -164,7 +170,28 @@ func appendSummaryBinary(b []byte, s *trace.Summary) []byte {
 	e.rootCauses(s.FaultRootCauses)
 	e.rootCauses(s.ErrorRootCauses)
 	e.rootCauses(s.ResponseTimeRootCauses)
+	// The graph's HTTP lists, in node order, each node's list followed by
+	// its edges' lists: counts known from the graph above, so no framing.
+	for i := range s.Graph.Nodes {
+		n := &s.Graph.Nodes[i]
+		e.httpList(n.HTTP)
+		for j := range n.Edges {
+			e.httpList(n.Edges[j].HTTP)
+		}
+	}
 	return e.b
+}
+
+func (e *encoder) httpList(hs []trace.HTTP) {
+	e.uvarint(uint64(len(hs)))
+	for i := range hs {
+		h := &hs[i]
+		e.string(h.URL)
+		e.varint(int64(h.Status))
+		e.string(h.Method)
+		e.string(h.UserAgent)
+		e.string(h.ClientIP)
+	}
 }
 
 // rootCauses writes a root-cause list. An entity's flags say whether a
@@ -328,6 +355,18 @@ func (d *decoder) observations() []trace.Observation {
 	return os
 }
 
+func (d *decoder) httpList() []trace.HTTP {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	hs := make([]trace.HTTP, n)
+	for i := range hs {
+		hs[i] = trace.HTTP{URL: d.string(), Status: int(d.varint()), Method: d.string(), UserAgent: d.string(), ClientIP: d.string()}
+	}
+	return hs
+}
+
 func (d *decoder) rootCauses() []trace.RootCause {
 	n := d.count()
 	if n == 0 {
@@ -378,9 +417,11 @@ func (d *decoder) entities(m int) []trace.RootCauseEntity {
 	return d.ents[n : n+m : n+m]
 }
 
-// decodeSummaryBinary decodes appendSummaryBinary's encoding; withRoots is
-// false for summaries written before it had root causes.
-func decodeSummaryBinary(b []byte, withRoots bool) (*trace.Summary, error) {
+// decodeSummaryBinary decodes appendSummaryBinary's encoding as format
+// wrote it: summaryFormatHTTP, or one of the shorter earlier forms
+// (summaryFormatRoots without the graph's HTTP lists, summaryFormatBinary
+// without root causes either).
+func decodeSummaryBinary(b []byte, format byte) (*trace.Summary, error) {
 	d := decoder{b: b, strings: make([]string, 0, 32)}
 	s := new(trace.Summary)
 	s.ID = d.string()
@@ -454,10 +495,19 @@ func decodeSummaryBinary(b []byte, withRoots bool) (*trace.Summary, error) {
 			}
 		}
 	}
-	if withRoots {
+	if format >= summaryFormatRoots {
 		s.FaultRootCauses = d.rootCauses()
 		s.ErrorRootCauses = d.rootCauses()
 		s.ResponseTimeRootCauses = d.rootCauses()
+	}
+	if format >= summaryFormatHTTP {
+		for i := range s.Graph.Nodes {
+			nd := &s.Graph.Nodes[i]
+			nd.HTTP = d.httpList()
+			for j := range nd.Edges {
+				nd.Edges[j].HTTP = d.httpList()
+			}
+		}
 	}
 	if d.err != nil {
 		return nil, d.err

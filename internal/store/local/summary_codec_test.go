@@ -113,17 +113,53 @@ func TestSummaryJSONStillReads(t *testing.T) {
 	}
 }
 
+// withoutGraphHTTP clears the graph's HTTP lists and returns how many
+// (empty) lists the encoding then ends with: one per node and per edge.
+func withoutGraphHTTP(s *trace.Summary) int {
+	lists := 0
+	for i := range s.Graph.Nodes {
+		n := &s.Graph.Nodes[i]
+		n.HTTP = nil
+		lists++
+		for j := range n.Edges {
+			n.Edges[j].HTTP = nil
+			lists++
+		}
+	}
+	return lists
+}
+
+// Summaries written before the graph had HTTP lists (summaryFormatRoots:
+// the same encoding without the lists at its end) still read, without them.
+func TestSummaryWithoutGraphHTTPStillReads(t *testing.T) {
+	want := filledSummary()
+	lists := withoutGraphHTTP(want)
+	b := encodeSummary(want)
+	if b[0] != summaryFormatHTTP || !bytes.HasSuffix(b, make([]byte, lists)) {
+		t.Fatalf("encoding starts with %d and ends with % x, want format %d and %d empty lists", b[0], b[len(b)-lists:], summaryFormatHTTP, lists)
+	}
+	old := append([]byte{summaryFormatRoots}, b[1:len(b)-lists]...)
+	got, err := decodeSummary(old)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("format %d summary decoded as %+v, %v", summaryFormatRoots, got, err)
+	}
+	if _, err := decodeSummary(append([]byte{summaryFormatRoots}, b[1:]...)); err == nil {
+		t.Errorf("a format %d summary followed by HTTP lists decoded without error", summaryFormatRoots)
+	}
+}
+
 // Summaries written before they had root causes (summaryFormatBinary: the
-// same encoding without the three root-cause lists at its end) still read,
-// with no root causes.
+// same encoding without the three root-cause lists and the HTTP lists at
+// its end) still read, with neither.
 func TestSummaryWithoutRootCausesStillReads(t *testing.T) {
 	want := filledSummary()
 	want.FaultRootCauses, want.ErrorRootCauses, want.ResponseTimeRootCauses = nil, nil, nil
+	cut := 3 + withoutGraphHTTP(want)
 	b := encodeSummary(want)
-	if b[0] != summaryFormatRoots || !bytes.HasSuffix(b, []byte{0, 0, 0}) {
-		t.Fatalf("encoding starts with %d and ends with % x, want format %d and three empty lists", b[0], b[len(b)-3:], summaryFormatRoots)
+	if !bytes.HasSuffix(b, make([]byte, cut)) {
+		t.Fatalf("encoding ends with % x, want %d empty lists", b[len(b)-cut:], cut)
 	}
-	old := append([]byte{summaryFormatBinary}, b[1:len(b)-3]...)
+	old := append([]byte{summaryFormatBinary}, b[1:len(b)-cut]...)
 	got, err := decodeSummary(old)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("format %d summary decoded as %+v, %v", summaryFormatBinary, got, err)
