@@ -188,20 +188,24 @@ func (r *rootCauser) rootCause(leaf *Entity, rt float64) RootCause {
 	svcs := make([]RootCauseService, nsvc)
 	ents := make([]RootCauseEntity, n)
 	i, end := n, n
+	// Fields are set in place: copying whole structs into the arrays costs
+	// a bulk write barrier each while the GC runs.
 	if leaf.Inferred != nil {
-		ent := r.entity(leaf, rt)
-		ent.Name, ent.Remote = leaf.Inferred.Name, true
 		i, end = i-1, end-1
-		ents[i] = ent
+		r.entity(&ents[i], leaf, rt)
+		ents[i].Name, ents[i].Remote = leaf.Inferred.Name, true
 		nsvc--
-		svcs[nsvc] = RootCauseService{ServiceID: *leaf.Inferred, Inferred: true, EntityPath: ents[i:n:n]}
+		svc := &svcs[nsvc]
+		svc.ServiceID, svc.Inferred, svc.EntityPath = *leaf.Inferred, true, ents[i:n:n]
 	}
 	for e := leaf; e != nil; e = up(e) {
 		i--
-		ents[i] = r.entity(e, rt)
+		r.entity(&ents[i], e, rt)
 		if e.IsSegment() {
 			nsvc--
-			svcs[nsvc] = RootCauseService{ServiceID: r.serviceOf(e.Doc), EntityPath: ents[i:end:end]}
+			svc := &svcs[nsvc]
+			r.serviceOf(&svc.ServiceID, e.Doc)
+			svc.EntityPath = ents[i:end:end]
 			end = i
 		}
 	}
@@ -217,31 +221,32 @@ func up(e *Entity) *Entity {
 	return e.Caller
 }
 
-func (r *rootCauser) entity(e *Entity, rt float64) RootCauseEntity {
-	ent := RootCauseEntity{Name: e.Doc.Name, Remote: remote(e)}
+// entity fills ent, a zero entity, from e.
+func (r *rootCauser) entity(ent *RootCauseEntity, e *Entity, rt float64) {
+	ent.Name, ent.Remote = e.Doc.Name, remote(e)
 	if rt > 0 {
 		ent.Coverage = coverage(e.Doc.Duration(), rt)
 	} else {
 		ent.Exceptions = r.exceptions(e.Doc.Cause)
 	}
-	return ent
 }
 
-// serviceOf returns the node of the service a segment belongs to, whose
-// Names the summary already holds.
-func (r *rootCauser) serviceOf(d *segment.Document) ServiceID {
+// serviceOf sets id to the node of the service a segment belongs to,
+// whose Names the summary already holds.
+func (r *rootCauser) serviceOf(id *ServiceID, d *segment.Document) {
 	var acct string
 	if d.AWS != nil {
 		acct = d.AWS.AccountID
 	}
 	for i := range r.nodes {
 		if n := &r.nodes[i]; !n.Client && n.Name == d.Name && n.Type == d.Origin && n.AccountID == acct {
-			return n.ServiceID
+			*id = n.ServiceID
+			return
 		}
 	}
 	// The graph walk adds a node for every segment it visits, and it
 	// visits every segment root causes do; be safe all the same.
-	return ServiceID{Name: d.Name, Names: []string{d.Name}, AccountID: acct, Type: d.Origin}
+	*id = ServiceID{Name: d.Name, Names: []string{d.Name}, AccountID: acct, Type: d.Origin}
 }
 
 // remote reports whether an entity is a call to another service, or
