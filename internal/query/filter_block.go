@@ -8,7 +8,7 @@ import (
 // nodeRef is a compiled filterexpr.NodeRef: the fields to compare, each
 // with whether it is set.
 type nodeRef struct {
-	name, typ, account          string
+	name, typ, account        string
 	byName, byType, byAccount bool
 }
 
