@@ -29,6 +29,10 @@ type NodeSelector func(n *trace.Node) bool
 
 func entryPoints(n *trace.Node) bool { return n.Root && !n.Client }
 
+// EdgeSelector picks calls, from node from to node to, whose statistics a
+// time series describes besides the calls into the selected nodes.
+type EdgeSelector func(from, to *trace.Node) bool
+
 // TimeSeries buckets observations by period. For the selected nodes it
 // counts their own segments (ServiceSummaryStatistics) and the calls into
 // them (EdgeSummaryStatistics; for entry points these are the client
@@ -38,6 +42,7 @@ type TimeSeries struct {
 	window  Window
 	period  int64
 	sel     NodeSelector
+	edgeSel EdgeSelector // nil: only the calls into selected nodes
 	buckets map[int64]*tsBucket
 	picked  []bool // per-fragment scratch: Graph.Nodes[i] is selected
 }
@@ -61,6 +66,23 @@ func NewTimeSeries(w Window, period int, sel NodeSelector) (*TimeSeries, error) 
 		sel = entryPoints
 	}
 	return &TimeSeries{window: w, period: int64(period), sel: sel, buckets: make(map[int64]*tsBucket)}, nil
+}
+
+// NewSelectedTimeSeries returns a builder for what an entity selector
+// picked (CompileEntitySelector): the nodes sel.Nodes selects, as
+// NewTimeSeries counts them, and the calls sel.Edges selects. A nil member
+// selects nothing; a zero Selection describes nothing.
+func NewSelectedTimeSeries(w Window, period int, sel Selection) (*TimeSeries, error) {
+	nodes := sel.Nodes
+	if nodes == nil {
+		nodes = func(*trace.Node) bool { return false }
+	}
+	ts, err := NewTimeSeries(w, period, nodes)
+	if err != nil {
+		return nil, err
+	}
+	ts.edgeSel = sel.Edges
+	return ts, nil
 }
 
 func (ts *TimeSeries) bucket(end float64) *tsBucket {
@@ -92,7 +114,10 @@ func (ts *TimeSeries) Add(g *trace.Graph) {
 	}
 	for i := range g.Nodes {
 		for _, e := range g.Nodes[i].Edges {
-			if e.Target < 0 || e.Target >= len(g.Nodes) || !ts.picked[e.Target] {
+			if e.Target < 0 || e.Target >= len(g.Nodes) {
+				continue
+			}
+			if !ts.picked[e.Target] && (ts.edgeSel == nil || !ts.edgeSel(&g.Nodes[i], &g.Nodes[e.Target])) {
 				continue
 			}
 			for _, o := range e.Obs {
