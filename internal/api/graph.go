@@ -41,14 +41,15 @@ func (a *API) getServiceGraph(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.checkGroup(in.GroupName, in.GroupARN); err != nil {
+	group, err := a.requestGroup(in.GroupName, in.GroupARN)
+	if err != nil {
 		return nil, err
 	}
 	if in.NextToken != "" {
 		return nil, invalidRequest("NextToken %.40q was not issued by this server: GetServiceGraph answers in one page", in.NextToken)
 	}
 	m := query.NewGraphMerger(w)
-	err = a.opts.Reader.FindTraces(ctx, store.TraceQuery{Start: w.Start, End: w.End, RangeType: store.Overlapping},
+	err = a.opts.Reader.FindTraces(ctx, store.TraceQuery{Start: w.Start, End: w.End, RangeType: store.Overlapping, Filter: group},
 		func(s *trace.Summary, _ store.Position) bool {
 			m.Add(&s.Graph)
 			return true
@@ -57,16 +58,6 @@ func (a *API) getServiceGraph(ctx context.Context, body []byte) (any, error) {
 		return nil, fmt.Errorf("cannot find traces overlapping [%v, %v): %w", w.Start, w.End, err)
 	}
 	return getServiceGraphOutput{StartTime: w.Start, EndTime: w.End, Services: m.Services()}, nil
-}
-
-// checkGroup accepts no group or the built-in Default group (which has no
-// filter, so it is the whole graph). Other groups do not exist until group
-// management is implemented.
-func (a *API) checkGroup(name, arn string) error {
-	if (name == "" || name == defaultGroupName) && (arn == "" || arn == a.defaultGroupARN()) {
-		return nil
-	}
-	return notSupportedYet("group %q does not exist: groups other than %q are not supported yet", name+arn, defaultGroupName)
 }
 
 type getTraceGraphInput struct {
@@ -129,9 +120,12 @@ type getTimeSeriesOutput struct {
 	ContainsOldGroupVersions    bool
 }
 
-// getTimeSeriesServiceStatistics buckets the entry points' statistics by
-// Period. ForecastStatistics is accepted; no forecast is computed, and the
-// optional ServiceForecastStatistics member stays absent.
+// getTimeSeriesServiceStatistics buckets statistics by Period: of what
+// EntitySelectorExpression selects (nodes: their segments and the calls
+// into them; edges: their calls), or without one of the entry points and
+// the client calls into them. ForecastStatistics is accepted; no forecast
+// is computed, and the optional ServiceForecastStatistics member stays
+// absent.
 func (a *API) getTimeSeriesServiceStatistics(ctx context.Context, body []byte) (any, error) {
 	var in getTimeSeriesInput
 	if err := decode(body, &in); err != nil {
@@ -141,11 +135,17 @@ func (a *API) getTimeSeriesServiceStatistics(ctx context.Context, body []byte) (
 	if err != nil {
 		return nil, err
 	}
-	if err := a.checkGroup(in.GroupName, in.GroupARN); err != nil {
+	group, err := a.requestGroup(in.GroupName, in.GroupARN)
+	if err != nil {
 		return nil, err
 	}
-	if in.EntitySelectorExpression != "" {
-		return nil, notSupportedYet("entity selector expressions are not supported yet: %.200q cannot be evaluated, and ignoring it would describe other services", in.EntitySelectorExpression)
+	var sel *query.Selection
+	if !isBlank(in.EntitySelectorExpression) {
+		s, err := parseEntitySelector(in.EntitySelectorExpression)
+		if err != nil {
+			return nil, err
+		}
+		sel = &s
 	}
 	if in.NextToken != "" {
 		return nil, invalidRequest("NextToken %.40q was not issued by this server: GetTimeSeriesServiceStatistics answers in one page", in.NextToken)
@@ -157,11 +157,16 @@ func (a *API) getTimeSeriesServiceStatistics(ctx context.Context, body []byte) (
 			return nil, invalidRequest("Period: %v", err)
 		}
 	}
-	ts, err := query.NewTimeSeries(w, period, nil)
+	var ts *query.TimeSeries
+	if sel != nil {
+		ts, err = query.NewSelectedTimeSeries(w, period, *sel)
+	} else {
+		ts, err = query.NewTimeSeries(w, period, nil)
+	}
 	if err != nil {
 		return nil, invalidRequest("%v", err)
 	}
-	err = a.opts.Reader.FindTraces(ctx, store.TraceQuery{Start: w.Start, End: w.End, RangeType: store.Overlapping},
+	err = a.opts.Reader.FindTraces(ctx, store.TraceQuery{Start: w.Start, End: w.End, RangeType: store.Overlapping, Filter: group},
 		func(s *trace.Summary, _ store.Position) bool {
 			ts.Add(&s.Graph)
 			return true

@@ -176,9 +176,9 @@ func TestGetTimeSeriesServiceStatistics(t *testing.T) {
 	}
 
 	for name, in := range map[string]*xray.GetTimeSeriesServiceStatisticsInput{
-		"Period: period 90":                        {StartTime: unix(t0), EndTime: unix(t0 + 60), Period: aws.Int32(90)},
-		"entity selector expressions are not supp": {StartTime: unix(t0), EndTime: unix(t0 + 60), EntitySelectorExpression: aws.String(`service("shop")`)},
-		`group "x" does not exist`:                 {StartTime: unix(t0), EndTime: unix(t0 + 60), GroupARN: aws.String("x")},
+		"Period: period 90": {StartTime: unix(t0), EndTime: unix(t0 + 60), Period: aws.Int32(90)},
+		"EntitySelectorExpression: an entity selector takes": {StartTime: unix(t0), EndTime: unix(t0 + 60), EntitySelectorExpression: aws.String(`service("shop") { fault }`)},
+		`group "x" does not exist`:                           {StartTime: unix(t0), EndTime: unix(t0 + 60), GroupARN: aws.String("x")},
 	} {
 		_, err := e.client.GetTimeSeriesServiceStatistics(context.Background(), in)
 		var ire *types.InvalidRequestException

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/lightbox-tracing/lightbox/internal/store"
 	"github.com/lightbox-tracing/lightbox/internal/trace"
@@ -67,10 +68,19 @@ func (a *API) getTraceSummaries(ctx context.Context, body []byte) (any, error) {
 			return nil, invalidRequest("SamplingStrategy.Value %v is not between 0 and 1", float64(*s.Value))
 		}
 	}
-	if in.FilterExpression != "" {
-		return nil, notSupportedYet("filter expressions are not supported yet: %.200q cannot be evaluated, and ignoring it would return traces it excludes", in.FilterExpression)
-	}
 	q := store.TraceQuery{Start: w.Start, End: w.End, RangeType: rt}
+	var processed atomic.Int64
+	if !isBlank(in.FilterExpression) {
+		e, err := parseExpression("FilterExpression", in.FilterExpression, MaxFilterExpression)
+		if err != nil {
+			return nil, err
+		}
+		f, err := a.compileFilter("FilterExpression", e)
+		if err != nil {
+			return nil, err
+		}
+		q.Filter = countingFilter(f, &processed)
+	}
 	if in.NextToken != "" {
 		t, err := decodeToken(in.NextToken, "GetTraceSummaries")
 		if err != nil {
@@ -90,6 +100,9 @@ func (a *API) getTraceSummaries(ctx context.Context, body []byte) (any, error) {
 			more = true // one past the page: there is a next page
 			return false
 		}
+		if q.Filter == nil {
+			processed.Add(1)
+		}
 		ts := summaryOut(s)
 		if rt == store.ByStartTime {
 			ts.MatchedEventTime = ptr(pos.Time)
@@ -101,7 +114,13 @@ func (a *API) getTraceSummaries(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot find traces in [%v, %v): %w", w.Start, w.End, err)
 	}
-	out.TracesProcessedCount = int64(len(out.TraceSummaries))
+	// Traces processed include those the filter rejected, but not the one
+	// past the page that showed there is a next page: the next page
+	// processes it again.
+	out.TracesProcessedCount = processed.Load()
+	if more && q.Filter != nil {
+		out.TracesProcessedCount--
+	}
 	// ApproximateTime is where this page starts in time. Pages run newest
 	// first, so a page with a successor starts at its oldest trace and the
 	// last page reaches down to StartTime.

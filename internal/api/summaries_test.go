@@ -179,8 +179,8 @@ func TestGetTraceSummariesRejects(t *testing.T) {
 		in   xray.GetTraceSummariesInput
 		msg  string
 	}{
-		{"filter", xray.GetTraceSummariesInput{StartTime: unix(t0), EndTime: unix(t0 + 60), FilterExpression: aws.String(`service("a")`)},
-			`filter expressions are not supported yet: "service(\"a\")"`},
+		{"filter", xray.GetTraceSummariesInput{StartTime: unix(t0), EndTime: unix(t0 + 60), FilterExpression: aws.String(`responsetime >`)},
+			`FilterExpression: unexpected end of expression after "responsetime >": expected a number at column 15`},
 		{"reversed", xray.GetTraceSummariesInput{StartTime: unix(t0 + 60), EndTime: unix(t0)}, "must be before EndTime"},
 		{"equal", xray.GetTraceSummariesInput{StartTime: unix(t0), EndTime: unix(t0)}, "must be before EndTime"},
 		{"too wide", xray.GetTraceSummariesInput{StartTime: unix(t0), EndTime: unix(t0 + 3601)}, "the limit is 1h0m0s"},
