@@ -2,6 +2,7 @@
 //
 //	lightbox serve     run the server (UDP segments + X-Ray API on :2000)
 //	lightbox loadgen   replay realistic segments at a chosen rate and check they were stored
+//	lightbox demo      run the ImageTrends demo application and traffic against a Lightbox
 package main
 
 import (
@@ -17,6 +18,8 @@ const usage = `Usage: lightbox <command> [flags]
 Commands:
   serve     run Lightbox: segments over UDP, the X-Ray API over HTTP
   loadgen   send realistic segments at a chosen rate and verify they were stored
+  demo      run ImageTrends, the workshops' photo app, with simulated users,
+            sending traces to a Lightbox ('lightbox serve --demo' runs both)
   version   print the version
 
 Run 'lightbox <command> -h' for a command's flags.
@@ -37,6 +40,8 @@ func main() {
 		err = runServe(ctx, args)
 	case "loadgen":
 		err = runLoadgen(ctx, args)
+	case "demo":
+		err = runDemo(ctx, args)
 	case "version", "--version", "-version":
 		fmt.Println("lightbox", version)
 	case "help", "-h", "--help":

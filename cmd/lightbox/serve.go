@@ -18,6 +18,7 @@ func runServe(ctx context.Context, args []string) error {
 	dataDir := fs.String("data-dir", server.DefaultDataDir, "directory of the embedded store")
 	retention := fs.Duration("retention", server.DefaultRetention, "how long traces are kept (e.g. 720h)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	withDemo := fs.Bool("demo", false, "also run the ImageTrends demo application and its simulated users in this process, sending to this server")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +47,11 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	srv.Start()
+	if *withDemo {
+		if err := runDemoAgainst(ctx, srv, logger); err != nil {
+			logger.Error("demo stopped", "err", err)
+		}
+	}
 	<-ctx.Done()
 	logger.Info("shutting down: flushing accepted segments")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

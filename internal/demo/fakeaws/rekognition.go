@@ -1,0 +1,108 @@
+package fakeaws
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+)
+
+// ObjectReader is where Rekognition finds the photos it is asked about by
+// S3 location (the S3 stand-in).
+type ObjectReader interface {
+	Object(bucket, key string) ([]byte, bool)
+}
+
+// RekognitionOptions configure the Rekognition stand-in.
+type RekognitionOptions struct {
+	// Images resolves S3Object references.
+	Images ObjectReader
+	// Latency is the response time of DetectLabels for a small photo.
+	Latency Latency
+	// PerMegabyte is added for each MiB of photo: big photos are slower.
+	PerMegabyte time.Duration
+	// ThrottleRate is the fraction of calls answered 429
+	// ThrottlingException on at least one attempt.
+	ThrottleRate float64
+}
+
+// Rekognition is an Amazon Rekognition endpoint (AWS JSON 1.1 protocol)
+// that answers DetectLabels from a look at the photo's colours.
+type Rekognition struct {
+	opts RekognitionOptions
+}
+
+// NewRekognition returns a Rekognition; serve it with net/http.
+func NewRekognition(opts RekognitionOptions) *Rekognition {
+	return &Rekognition{opts: opts}
+}
+
+// detectLabelsInput is the part of DetectLabels' input the stand-in reads.
+type detectLabelsInput struct {
+	Image struct {
+		Bytes    []byte
+		S3Object *struct {
+			Bucket string
+			Name   string
+		}
+	}
+	MaxLabels     *int
+	MinConfidence *float64
+}
+
+func (k *Rekognition) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Amzn-Requestid", uuid())
+	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil {
+		return
+	}
+	if r.Method != http.MethodPost || r.Header.Get("X-Amz-Target") != "RekognitionService.DetectLabels" {
+		jsonError(w, http.StatusBadRequest, "UnknownOperationException", "Only DetectLabels is implemented.")
+		return
+	}
+	// Throttled requests are turned away quickly, before any work.
+	if shouldFail(r, k.opts.ThrottleRate, "rekognition") {
+		if sleep(r.Context(), 2*time.Millisecond+k.opts.Latency.Median/50) == nil {
+			jsonError(w, http.StatusTooManyRequests, "ThrottlingException", "Rate exceeded")
+		}
+		return
+	}
+	var in detectLabelsInput
+	if err := json.Unmarshal(body, &in); err != nil {
+		jsonError(w, http.StatusBadRequest, "SerializationException", "cannot read the request: "+err.Error())
+		return
+	}
+	img := in.Image.Bytes
+	if s3 := in.Image.S3Object; s3 != nil {
+		var ok bool
+		if img, ok = k.opts.Images.Object(s3.Bucket, s3.Name); !ok {
+			jsonError(w, http.StatusBadRequest, "InvalidS3ObjectException", "Unable to get object metadata from S3. Check object key, region and/or access permissions.")
+			return
+		}
+	}
+	start := time.Now()
+	labels, err := detectLabels(img)
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, "InvalidImageFormatException", "Request has invalid image format")
+		return
+	}
+	labels = filterLabels(labels, in.MaxLabels, in.MinConfidence)
+	d := k.opts.Latency.Sample() + time.Duration(float64(k.opts.PerMegabyte)*float64(len(img))/(1<<20)) - time.Since(start)
+	if err := sleep(r.Context(), d); err != nil {
+		return
+	}
+	out := struct {
+		Labels            []label
+		LabelModelVersion string
+	}{labels, "3.0"}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	json.NewEncoder(w).Encode(out)
+}
+
+// jsonError writes an AWS JSON protocol error.
+func jsonError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": code, "Message": message})
+}
