@@ -17,3 +17,4 @@ fuzz ./segment FuzzParse
 fuzz ./internal/daemon FuzzDatagram
 fuzz ./internal/filterexpr FuzzParse
 fuzz ./internal/store/local FuzzSummaryDecode
+fuzz ./internal/query FuzzCompileFilter
