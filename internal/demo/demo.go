@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,6 +42,9 @@ type Demo struct {
 	front      *server
 	transports []*http.Transport
 	started    bool
+
+	poolMu sync.Mutex
+	pool   *photoPool // the traffic generator's photos, painted once
 }
 
 type server struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/jpeg"
 	"image/png"
@@ -122,18 +123,24 @@ func encodePhoto(img image.Image, format string) ([]byte, error) {
 // filter: sharp enough when shrinking, which is all the demo does). A
 // source that already fits is copied unchanged.
 func resize(src image.Image, maxW, maxH int) *image.RGBA {
-	in := toRGBA(src)
-	sw, sh := in.Rect.Dx(), in.Rect.Dy()
+	b := src.Bounds()
+	sw, sh := b.Dx(), b.Dy()
 	scale := min(1, float64(maxW)/float64(sw), float64(maxH)/float64(sh))
 	dw, dh := max(1, int(math.Round(float64(sw)*scale))), max(1, int(math.Round(float64(sh)*scale)))
 	if dw == sw && dh == sh {
-		return in
+		return toRGBA(src)
 	}
+	// JPEGs decode to YCbCr: filtering its planes directly skips
+	// converting every source pixel to RGBA first.
+	if ycc, ok := src.(*image.YCbCr); ok {
+		return resizeYCbCr(ycc, dw, dh)
+	}
+	in := toRGBA(src)
 	out := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	for dy := range dh {
-		y0, y1 := dy*sh/dh, max(dy*sh/dh+1, (dy+1)*sh/dh)
+		y0, y1 := span(dy, sh, dh)
 		for dx := range dw {
-			x0, x1 := dx*sw/dw, max(dx*sw/dw+1, (dx+1)*sw/dw)
+			x0, x1 := span(dx, sw, dw)
 			var r, g, b, a, n uint32
 			for y := y0; y < y1; y++ {
 				row := in.Pix[y*in.Stride+x0*4 : y*in.Stride+x1*4]
@@ -147,6 +154,40 @@ func resize(src image.Image, maxW, maxH int) *image.RGBA {
 			}
 			o := out.PixOffset(dx, dy)
 			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = uint8(r/n), uint8(g/n), uint8(b/n), uint8(a/n)
+		}
+	}
+	return out
+}
+
+// span is the block of source rows (or columns) [lo, hi) that destination
+// row d of dn averages, out of sn.
+func span(d, sn, dn int) (lo, hi int) {
+	lo = d * sn / dn
+	return lo, max(lo+1, (d+1)*sn/dn)
+}
+
+// resizeYCbCr box-filters luma and takes chroma at each block's centre
+// (chroma is subsampled already; the eye does not miss the rest).
+func resizeYCbCr(src *image.YCbCr, dw, dh int) *image.RGBA {
+	b := src.Rect
+	sw, sh := b.Dx(), b.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	for dy := range dh {
+		y0, y1 := span(dy, sh, dh)
+		for dx := range dw {
+			x0, x1 := span(dx, sw, dw)
+			var sum, n uint32
+			for y := y0; y < y1; y++ {
+				row := src.Y[src.YOffset(b.Min.X+x0, b.Min.Y+y) : src.YOffset(b.Min.X+x1-1, b.Min.Y+y)+1]
+				for _, v := range row {
+					sum += uint32(v)
+				}
+				n += uint32(len(row))
+			}
+			c := src.COffset(b.Min.X+(x0+x1)/2, b.Min.Y+(y0+y1)/2)
+			r, g, bl := color.YCbCrToRGB(uint8(sum/n), src.Cb[c], src.Cr[c])
+			o := out.PixOffset(dx, dy)
+			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = r, g, bl, 255
 		}
 	}
 	return out

@@ -44,8 +44,8 @@ type photoSpec struct {
 	format        string
 }
 
-func newPhotoPool() (*photoPool, error) {
-	specs := append(append([]photoSpec(nil), everydayPhotos...), panoramaPhotos...)
+func newPhotoPool(everyday, panoramas []photoSpec) (*photoPool, error) {
+	specs := append(append([]photoSpec(nil), everyday...), panoramas...)
 	photos := make([]poolPhoto, len(specs))
 	errs := make([]error, len(specs))
 	var wg sync.WaitGroup
@@ -56,7 +56,7 @@ func newPhotoPool() (*photoPool, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	n := len(everydayPhotos)
+	n := len(everyday)
 	return &photoPool{normal: photos[:n], panoramas: photos[n:]}, nil
 }
 
@@ -76,4 +76,19 @@ func (p *photoPool) pick(slowRate float64) poolPhoto {
 		return p.panoramas[rand.IntN(len(p.panoramas))]
 	}
 	return p.normal[rand.IntN(len(p.normal))]
+}
+
+// photoPool paints the camera roll on first use (it takes a moment) and
+// keeps it for later runs of the traffic.
+func (d *Demo) photoPool() (*photoPool, error) {
+	d.poolMu.Lock()
+	defer d.poolMu.Unlock()
+	if d.pool == nil {
+		p, err := newPhotoPool(everydayPhotos, panoramaPhotos)
+		if err != nil {
+			return nil, err
+		}
+		d.pool = p
+	}
+	return d.pool, nil
 }

@@ -76,7 +76,7 @@ func (d *Demo) RunTraffic(ctx context.Context, tc TrafficConfig) (Counts, error)
 	if err := tc.validate(); err != nil {
 		return Counts{}, err
 	}
-	pool, err := newPhotoPool()
+	pool, err := d.photoPool()
 	if err != nil {
 		return Counts{}, err
 	}

@@ -87,8 +87,10 @@ func detectLabels(data []byte) ([]label, error) {
 	return out, nil
 }
 
-// filterLabels applies DetectLabels' MinConfidence and MaxLabels.
+// filterLabels applies DetectLabels' MinConfidence and MaxLabels to a copy
+// of ls (which is shared).
 func filterLabels(ls []label, maxLabels *int, minConfidence *float64) []label {
+	ls = slices.Clone(ls)
 	if minConfidence != nil {
 		ls = slices.DeleteFunc(ls, func(l label) bool { return l.Confidence < *minConfidence })
 	}
