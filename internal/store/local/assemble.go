@@ -19,8 +19,9 @@ const assemblyBatchBytes = 1 << 20
 // batch that writes it also deletes the trace's pending keys, so a crash
 // loses both or neither, and a lost summary is recomputed at Open.
 type assemblyBatch struct {
-	s *Store
-	b *pebble.Batch
+	s        *Store
+	b        *pebble.Batch
+	postings postingCollector // the term index entries of the batch's summaries
 }
 
 func (s *Store) newAssemblyBatch() *assemblyBatch {
@@ -29,6 +30,7 @@ func (s *Store) newAssemblyBatch() *assemblyBatch {
 
 func (w *assemblyBatch) commit() error {
 	defer w.b.Close()
+	w.flushPostings()
 	if w.b.Empty() {
 		return nil
 	}
@@ -84,7 +86,8 @@ func (w *assemblyBatch) add(q *queued) (err error) {
 			return err
 		}
 	}
-	if w.b.Len() >= assemblyBatchBytes {
+	if w.b.Len()+w.postings.bytes >= assemblyBatchBytes {
+		w.flushPostings()
 		b := w.b
 		w.b = s.db.NewBatch()
 		defer b.Close()
@@ -108,6 +111,9 @@ func (w *assemblyBatch) putSummary(p uint32, tid segment.TraceID, docs []*segmen
 	}
 	sum.UpdatedAt = float64(s.opts.Now().UnixNano()) / float64(time.Second)
 	_ = w.b.Set(summaryKey(p, tid), encodeSummary(sum), nil)
+	// The previous revision's postings stay: a query skips them because
+	// their revision is no longer the summary's (FORMAT.md, "Term index").
+	w.postings.add(p, tid, sum)
 
 	epoch := float64(tid.Epoch())
 	if prev != nil {
@@ -128,6 +134,14 @@ func (w *assemblyBatch) putSummary(p uint32, tid segment.TraceID, docs []*segmen
 		_ = w.b.Set(maxDurKey(p, d), nil, nil)
 	}
 	return nil
+}
+
+// flushPostings writes the gathered postings into the batch; each flush
+// takes its own write sequence, so its blocks never replace another's.
+func (w *assemblyBatch) flushPostings() {
+	if len(w.postings.blocks) > 0 {
+		w.postings.flush(w.b, w.s.writeSeq.Add(1))
+	}
 }
 
 // pendingKeys returns the keys marking a trace pending.

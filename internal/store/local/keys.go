@@ -21,6 +21,7 @@ const (
 	kindSummary = 'S' // trace ID → summary
 	kindIndex   = 'I' // index ID, inverted time, inverted trace ID → index value
 	kindMaxDur  = 'M' // ordered duration → nothing: a trace this long exists
+	kindPosting = 'X' // family, inverted minute, term hash, write sequence → postings (postings.go)
 )
 
 // Index IDs inside kindIndex keys. Overlapping queries use indexStart, whose

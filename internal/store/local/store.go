@@ -18,8 +18,13 @@ import (
 )
 
 // formatVersion is the on-disk format this code reads and writes
-// (FORMAT.md). Open refuses any other.
-const formatVersion = 1
+// (FORMAT.md). Open upgrades formatNoTermIndex and refuses any other.
+const formatVersion = 2
+
+// formatNoTermIndex is the format written before the term index existed:
+// Open builds the index from the stored summaries, then stamps the store
+// with formatVersion.
+const formatNoTermIndex = 1
 
 // Store is the embedded engine. It implements store.Store.
 type Store struct {
@@ -63,7 +68,7 @@ func Open(opts Options) (*Store, error) {
 		traces: newTraceCache(opts.TraceCacheSize),
 		stop:   make(chan struct{}),
 	}
-	width, err := s.loadMeta()
+	width, format, err := s.loadMeta()
 	if err != nil {
 		_ = db.Close()
 		return nil, err
@@ -76,6 +81,12 @@ func Open(opts Options) (*Store, error) {
 	}
 	// Pending keys must never collide with ones left by an earlier run.
 	s.writeSeq.Store(max(uint64(time.Now().UnixNano()), maxSeq))
+	if format == formatNoTermIndex {
+		if err := s.buildTermIndex(); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
 	s.asm = newAssembler(s, opts.AssembleDelay, opts.MaxPending)
 	for _, p := range pending {
 		s.asm.enqueueNow(p.tid, p.part)
@@ -115,8 +126,8 @@ func pebbleOptions(o Options) *pebble.Options {
 }
 
 // loadMeta checks the format version and returns the partition width in
-// seconds, writing both on first use.
-func (s *Store) loadMeta() (float64, error) {
+// seconds and the format, writing both on first use.
+func (s *Store) loadMeta() (float64, byte, error) {
 	v, closer, err := s.db.Get(metaFormatKey)
 	if errors.Is(err, pebble.ErrNotFound) {
 		width := s.opts.Partition.Seconds()
@@ -125,33 +136,33 @@ func (s *Store) loadMeta() (float64, error) {
 		_ = b.Set(metaFormatKey, []byte{formatVersion}, nil)
 		_ = b.Set(metaPartitionKey, encodeFloat(width), nil)
 		if err := b.Commit(pebble.Sync); err != nil {
-			return 0, fmt.Errorf("cannot write store metadata: %w", err)
+			return 0, 0, fmt.Errorf("cannot write store metadata: %w", err)
 		}
-		return width, nil
+		return width, formatVersion, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("cannot read store format: %w", err)
+		return 0, 0, fmt.Errorf("cannot read store format: %w", err)
 	}
-	ok := len(v) == 1 && v[0] == formatVersion
+	ok := len(v) == 1 && (v[0] == formatVersion || v[0] == formatNoTermIndex)
 	got := append([]byte(nil), v...)
 	_ = closer.Close()
 	if !ok {
-		return 0, fmt.Errorf("cannot open store: format %v is not the supported format %d", got, formatVersion)
+		return 0, 0, fmt.Errorf("cannot open store: format %v is not the supported format %d", got, formatVersion)
 	}
 	v, closer, err = s.db.Get(metaPartitionKey)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read partition width: %w", err)
+		return 0, 0, fmt.Errorf("cannot read partition width: %w", err)
 	}
 	width, ok := decodeFloat(v)
 	_ = closer.Close()
 	if !ok || width <= 0 {
-		return 0, errors.New("cannot open store: partition width is corrupt")
+		return 0, 0, errors.New("cannot open store: partition width is corrupt")
 	}
 	if want := s.opts.Partition.Seconds(); want != width {
 		s.log.Warn("partition width is fixed when the store is created; ignoring the configured one",
 			"configured", s.opts.Partition, "stored", time.Duration(width*float64(time.Second)))
 	}
-	return width, nil
+	return width, got[0], nil
 }
 
 type pendingTrace struct {

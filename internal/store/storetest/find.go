@@ -27,7 +27,12 @@ type window struct {
 }
 
 func newWindow(t testing.TB) *window {
-	w := &window{t: t, docs: flat(fixture(t, "window.jsonl")), byName: make(map[string]string), name: make(map[string]string)}
+	return newWindowOf(t, flat(fixture(t, "window.jsonl")))
+}
+
+// newWindowOf names the traces of any fixture after their first segment.
+func newWindowOf(t testing.TB, docs []*segment.Document) *window {
+	w := &window{t: t, docs: docs, byName: make(map[string]string), name: make(map[string]string)}
 	for _, d := range w.docs {
 		if _, ok := w.name[d.TraceID]; !ok {
 			w.name[d.TraceID] = d.Name
