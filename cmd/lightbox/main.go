@@ -1,6 +1,7 @@
 // Command lightbox is a self-hosted, X-Ray compatible tracing system.
 //
 //	lightbox serve     run the server (UDP segments + X-Ray API on :2000)
+//	lightbox daemon    a drop-in X-Ray daemon forwarding to AWS X-Ray or a Lightbox
 //	lightbox loadgen   replay realistic segments at a chosen rate and check they were stored
 //	lightbox demo      run the ImageTrends demo application and traffic against a Lightbox
 package main
@@ -17,6 +18,8 @@ const usage = `Usage: lightbox <command> [flags]
 
 Commands:
   serve     run Lightbox: segments over UDP, the X-Ray API over HTTP
+  daemon    a drop-in X-Ray daemon (same flags and cfg.yaml) forwarding to
+            AWS X-Ray or to a Lightbox, never dropping silently
   loadgen   send realistic segments at a chosen rate and verify they were stored
   demo      run ImageTrends, the workshops' photo app, with simulated users,
             sending traces to a Lightbox ('lightbox serve --demo' runs both)
@@ -38,6 +41,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "serve":
 		err = runServe(ctx, args)
+	case "daemon":
+		err = runDaemon(ctx, args)
 	case "loadgen":
 		err = runLoadgen(ctx, args)
 	case "demo":

@@ -1,0 +1,87 @@
+package forward
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Defaults for the zero values of Options; those of the X-Ray daemon.
+const (
+	DefaultMaxBatch      = 50
+	DefaultFlushInterval = time.Second
+	DefaultConcurrency   = 8
+	DefaultBufferBytes   = 16 << 20
+	DefaultRetryBase     = 100 * time.Millisecond
+	DefaultRetryMax      = 10 * time.Second
+)
+
+// Options configure a Forwarder. Only Client is required.
+type Options struct {
+	// Client sends PutTraceSegments; it carries the endpoint, the region
+	// and the credentials (anonymous ones for an unsigned upstream). Its
+	// own retries should be off (RetryMaxAttempts 1): the forwarder
+	// retries, so that every attempt is counted.
+	Client *awsxray.Client
+
+	// BufferBytes bounds the documents held (waiting or being uploaded),
+	// by the size of their JSON.
+	BufferBytes int64
+
+	// MaxBatch is the most documents per PutTraceSegments call.
+	MaxBatch int
+
+	// FlushInterval is the longest a document waits for its batch to fill.
+	FlushInterval time.Duration
+
+	// Concurrency is the number of PutTraceSegments calls in progress at
+	// once.
+	Concurrency int
+
+	// RequestTimeout bounds one PutTraceSegments call (10 s when 0).
+	RequestTimeout time.Duration
+
+	// RetryBase and RetryMax shape the backoff between attempts of a
+	// batch: RetryBase doubled after each failure, capped at RetryMax.
+	RetryBase, RetryMax time.Duration
+
+	// Logger receives rate-limited reports; slog.Default() when nil.
+	Logger *slog.Logger
+
+	// Registerer receives the forwarder's metrics; none when nil.
+	Registerer prometheus.Registerer
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Client == nil {
+		return o, errors.New("cannot configure forwarder: Options.Client is nil")
+	}
+	if o.BufferBytes <= 0 {
+		o.BufferBytes = DefaultBufferBytes
+	}
+	if o.MaxBatch <= 0 || o.MaxBatch > DefaultMaxBatch {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = DefaultFlushInterval
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 10 * time.Second
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = DefaultRetryBase
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = DefaultRetryMax
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o, nil
+}
