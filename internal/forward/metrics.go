@@ -67,7 +67,7 @@ type Stats struct {
 	Dropped       map[string]int64 // by reason (all reasons present)
 	Buffered      int64            // documents held now
 	BufferedBytes int64
-	BufferBytes   int64 // capacity
+	BufferBytes   int64            // capacity
 	Requests      map[string]int64 // PutTraceSegments attempts by result
 	Retries       int64            // attempts that were retries
 	LastError     string           // of the latest failed attempt, "" after a success

@@ -6,7 +6,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-
 )
 
 // Health is the /healthz body: the same figures as /metrics, summed up.
@@ -106,4 +105,3 @@ func (d *Daemon) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(d.Health())
 }
-
