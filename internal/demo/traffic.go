@@ -29,6 +29,9 @@ type TrafficConfig struct {
 	// slow photo path (a longer resize_image, a slower Rekognition).
 	// Default 0.05; negative means none.
 	SlowRate float64
+	// Requests, when positive, stops the traffic after that many requests
+	// (tests want a number of events more than a duration).
+	Requests int64
 	// Progress receives a line of counts every ProgressEvery (default 5 s)
 	// and a last one at the end; nil for none.
 	Progress      io.Writer
@@ -58,6 +61,9 @@ func (c TrafficConfig) validate() error {
 	if c.Rate < 0 || c.Rate > 100000 {
 		return fmt.Errorf("rate %v is not between 0 and 100000 requests per second", c.Rate)
 	}
+	if c.Requests < 0 {
+		return fmt.Errorf("requests %d is negative", c.Requests)
+	}
 	if c.LoginFailureRate > 1 || c.SlowRate > 1 {
 		return fmt.Errorf("login failure rate %v and slow rate %v must be fractions between 0 and 1", c.LoginFailureRate, c.SlowRate)
 	}
@@ -69,7 +75,7 @@ func (c TrafficConfig) validate() error {
 const drainTimeout = 5 * time.Second
 
 // RunTraffic sends requests to imagetrends as the simulated users until ctx
-// is done, then lets the requests in flight finish (cancelling them after
+// is done (or Requests were sent), then lets the requests in flight finish (cancelling them after
 // a few seconds) and returns the counts.
 func (d *Demo) RunTraffic(ctx context.Context, tc TrafficConfig) (Counts, error) {
 	tc = tc.withDefaults()
@@ -108,7 +114,7 @@ func (d *Demo) RunTraffic(ctx context.Context, tc TrafficConfig) (Counts, error)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 loop:
-	for {
+	for sent := int64(0); tc.Requests <= 0 || sent < tc.Requests; sent++ {
 		// Poisson arrivals: exponential gaps around 1/Rate.
 		next = next.Add(time.Duration(rand.ExpFloat64() / tc.Rate * float64(time.Second)))
 		timer.Reset(time.Until(next))
