@@ -56,7 +56,7 @@ func (f *Forwarder) attempt(docs []*segment.Document) (retry []*segment.Document
 		result := classify(err)
 		f.c.requests[resultIndex(result)].Add(1)
 		f.setLastErr(err.Error())
-		if result == ResultClientError {
+		if result == ResultClientError && f.uploadCtx.Err() == nil {
 			f.rlog.warn(ReasonUpstreamRejected, "dropped segment documents: the upstream refused the batch", "documents", len(docs), "err", err)
 			f.drop(ReasonUpstreamRejected, docs)
 			return nil
@@ -113,7 +113,9 @@ func classify(err error) string {
 		return ResultThrottled
 	}
 	var re *smithyhttp.ResponseError
-	if !errors.As(err, &re) {
+	if !errors.As(err, &re) || re.HTTPStatusCode() == 0 {
+		// No response: the SDK reports a cancelled or failed round trip
+		// as a ResponseError with status 0.
 		return ResultNetworkError
 	}
 	switch s := re.HTTPStatusCode(); {
