@@ -188,6 +188,54 @@ func TestDemoTrafficFillsTheServiceMap(t *testing.T) {
 	}
 
 	checkUploadTraces(t, xc, begin, end)
+	checkFilters(t, xc, begin, end, counts)
+}
+
+// checkFilters runs the README's filter expressions: each finds
+// something, and what it finds fits.
+func checkFilters(t *testing.T, xc *awsxray.Client, begin, end time.Time, counts Counts) {
+	t.Helper()
+	find := func(expr string) []types.TraceSummary {
+		t.Helper()
+		var out []types.TraceSummary
+		p := awsxray.NewGetTraceSummariesPaginator(xc, &awsxray.GetTraceSummariesInput{StartTime: &begin, EndTime: &end, FilterExpression: aws.String(expr)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(context.Background())
+			if err != nil {
+				t.Fatalf("GetTraceSummaries %q: %v", expr, err)
+			}
+			out = append(out, page.TraceSummaries...)
+		}
+		if len(out) == 0 {
+			t.Errorf("filter %q found no traces", expr)
+		}
+		return out
+	}
+	failedLogins := find(`http.status = 401`)
+	if int64(len(failedLogins)) != counts.Unauthorized {
+		t.Errorf("http.status = 401 found %d traces; the client saw %d failed logins", len(failedLogins), counts.Unauthorized)
+	}
+	for _, s := range failedLogins {
+		if aws.ToInt32(s.Http.HttpStatus) != 401 || !strings.HasSuffix(aws.ToString(s.Http.HttpURL), "/login") {
+			t.Errorf("http.status = 401 found %s %s → %d", aws.ToString(s.Http.HttpMethod), aws.ToString(s.Http.HttpURL), aws.ToInt32(s.Http.HttpStatus))
+		}
+	}
+	for _, s := range find(`annotation.format = "png"`) {
+		v := s.Annotations["format"]
+		if len(v) != 1 {
+			t.Errorf("annotation.format = \"png\" found trace %s with format %v", aws.ToString(s.Id), v)
+			continue
+		}
+		if str, ok := v[0].AnnotationValue.(*types.AnnotationValueMemberStringValue); !ok || str.Value != "png" {
+			t.Errorf("annotation.format = \"png\" found trace %s with format %#v", aws.ToString(s.Id), v[0].AnnotationValue)
+		}
+	}
+	for _, s := range find(`service("Rekognition") { throttle }`) {
+		if !aws.ToBool(s.HasThrottle) {
+			t.Errorf(`service("Rekognition") { throttle } found trace %s without HasThrottle`, aws.ToString(s.Id))
+		}
+	}
+	find(`service("S3") { fault }`)
 }
 
 // checkUploadTraces reads a few upload traces back: annotations in the
