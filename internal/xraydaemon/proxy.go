@@ -28,7 +28,7 @@ type bodyKey struct{}
 func newProxy(u *upstream, log *slog.Logger) http.Handler {
 	signer := v4.NewSigner()
 	rp := &httputil.ReverseProxy{
-		Transport: u.client.Transport,
+		Transport: u.transport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u.url)
 			if !u.sign {

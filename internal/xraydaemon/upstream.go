@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -22,7 +23,9 @@ type upstream struct {
 	region string
 	sign   bool
 	creds  aws.CredentialsProvider // nil when unsigned
-	client *http.Client
+	// transport is the proxy's: the SDK client's settings (HTTP proxy,
+	// TLS roots and verification).
+	transport http.RoundTripper
 	xray   *awsxray.Client
 }
 
@@ -30,19 +33,28 @@ type upstream struct {
 // standard AWS chain (environment, shared files, SSO, web identity,
 // container and EC2 roles), assuming RoleARN when set.
 func newUpstream(ctx context.Context, c Config) (*upstream, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = c.Concurrency + 2
+	var proxyURL *url.URL
 	if c.ProxyAddress != "" {
 		pu, err := url.Parse(c.ProxyAddress)
 		if err != nil {
 			return nil, fmt.Errorf("cannot parse proxy address %q: %w", c.ProxyAddress, err)
 		}
-		tr.Proxy = http.ProxyURL(pu)
+		proxyURL = pu
 	}
-	if c.NoVerifySSL {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	}
-	hc := &http.Client{Transport: tr}
+	// A BuildableClient, not an *http.Client, so that the SDK can still
+	// add AWS_CA_BUNDLE's roots to it.
+	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConnsPerHost = c.Concurrency + 2
+		if proxyURL != nil {
+			tr.Proxy = http.ProxyURL(proxyURL)
+		}
+		if c.NoVerifySSL {
+			if tr.TLSClientConfig == nil {
+				tr.TLSClientConfig = &tls.Config{}
+			}
+			tr.TLSClientConfig.InsecureSkipVerify = true
+		}
+	})
 
 	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(hc)}
 	if c.Region != "" {
@@ -63,7 +75,10 @@ func newUpstream(ctx context.Context, c Config) (*upstream, error) {
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), c.RoleARN))
 	}
 
-	u := &upstream{client: hc, region: cfg.Region}
+	u := &upstream{region: cfg.Region, transport: hc.GetTransport()}
+	if b, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		u.transport = b.GetTransport() // with the CA bundle's roots
+	}
 	endpoint := c.Endpoint
 	if endpoint == "" {
 		if u.region == "" {
