@@ -26,7 +26,7 @@ type upstream struct {
 	// transport is the proxy's: the SDK client's settings (HTTP proxy,
 	// TLS roots and verification).
 	transport http.RoundTripper
-	xray   *awsxray.Client
+	xray      *awsxray.Client
 }
 
 // newUpstream resolves the endpoint, region and credentials with the
