@@ -28,10 +28,10 @@ type Config struct {
 	// Default 50.
 	Users int
 	// ThrottleRate is the fraction of Rekognition calls throttled (429) on
-	// at least one attempt. Default 0.05; negative means never.
+	// at least one attempt. Default 0.1; negative means never.
 	ThrottleRate float64
 	// S3FaultRate is the fraction of S3 calls answered with a 5xx on at
-	// least one attempt. Default 0.02; negative means never.
+	// least one attempt. Default 0.03; negative means never.
 	S3FaultRate float64
 	// LatencyScale multiplies every simulated response time (S3,
 	// Rekognition, the SDKs' retry back-off): 1 is life-like, tests use
@@ -44,8 +44,8 @@ type Config struct {
 // Default rates, chosen so that a few requests per second show every kind
 // of trouble within a minute without the map turning red.
 const (
-	DefaultThrottleRate = 0.05
-	DefaultS3FaultRate  = 0.02
+	DefaultThrottleRate = 0.1
+	DefaultS3FaultRate  = 0.03
 	DefaultUsers        = 50
 	DefaultDaemonAddr   = "127.0.0.1:2000"
 )
@@ -104,6 +104,6 @@ var (
 	s3PutLatency       = fakeaws.Latency{Median: 28 * time.Millisecond, Sigma: 0.35, TailRate: 0.01, Tail: 300 * time.Millisecond}
 	s3GetLatency       = fakeaws.Latency{Median: 12 * time.Millisecond, Sigma: 0.3, TailRate: 0.005, Tail: 200 * time.Millisecond}
 	rekognitionLatency = fakeaws.Latency{Median: 320 * time.Millisecond, Sigma: 0.45, TailRate: 0.04, Tail: 2500 * time.Millisecond}
-	rekognitionPerMB   = 900 * time.Millisecond
+	rekognitionPerMP   = 500 * time.Millisecond // per million pixels: panoramas take seconds
 	retryBackoff       = 80 * time.Millisecond
 )

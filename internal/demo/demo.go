@@ -87,7 +87,7 @@ func New(cfg Config) (d *Demo, err error) {
 	rek := fakeaws.NewRekognition(fakeaws.RekognitionOptions{
 		Images:       d.s3,
 		Latency:      rekognitionLatency.Scaled(scale),
-		PerMegabyte:  time.Duration(float64(rekognitionPerMB) * scale),
+		PerMegapixel: time.Duration(float64(rekognitionPerMP) * scale),
 		ThrottleRate: cfg.ThrottleRate,
 	})
 	s3Srv, err := d.listen("s3", "127.0.0.1:0", d.s3)

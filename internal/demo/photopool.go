@@ -34,7 +34,7 @@ var (
 		{"forest", 800, 600, "png"},
 	}
 	panoramaPhotos = []photoSpec{
-		{"mountains", 3000, 1000, "jpeg"},
+		{"mountains", 4000, 1250, "jpeg"},
 	}
 )
 

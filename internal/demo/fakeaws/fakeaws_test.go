@@ -283,3 +283,20 @@ func TestLatencyDistribution(t *testing.T) {
 		t.Errorf("Scaled(0.5) = %+v", s)
 	}
 }
+
+// Big photos take longer: PerMegapixel on top of the base latency.
+func TestRekognitionTimeGrowsWithPixels(t *testing.T) {
+	rek := rekognition.NewFromConfig(awsConfig(t, NewRekognition(RekognitionOptions{PerMegapixel: 400 * time.Millisecond})))
+	took := func(w, h int) time.Duration {
+		img := solid(t, w, h, color.RGBA{60, 120, 230, 255})
+		start := time.Now()
+		if _, err := rek.DetectLabels(context.Background(), &rekognition.DetectLabelsInput{Image: &rektypes.Image{Bytes: img}}); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	small, big := took(10, 10), took(1000, 1000)
+	if big < 400*time.Millisecond || small > 200*time.Millisecond {
+		t.Errorf("DetectLabels took %v for 100 pixels and %v for a megapixel; want under 200ms and over 400ms", small, big)
+	}
+}

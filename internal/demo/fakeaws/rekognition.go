@@ -1,8 +1,10 @@
 package fakeaws
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"image"
 	"io"
 	"net/http"
 	"sync"
@@ -21,8 +23,9 @@ type RekognitionOptions struct {
 	Images ObjectReader
 	// Latency is the response time of DetectLabels for a small photo.
 	Latency Latency
-	// PerMegabyte is added for each MiB of photo: big photos are slower.
-	PerMegabyte time.Duration
+	// PerMegapixel is added for each million pixels of the photo: big
+	// photos take longer to analyse.
+	PerMegapixel time.Duration
 	// ThrottleRate is the fraction of calls answered 429
 	// ThrottlingException on at least one attempt.
 	ThrottleRate float64
@@ -119,7 +122,9 @@ func (k *Rekognition) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	labels = filterLabels(labels, in.MaxLabels, in.MinConfidence)
-	d := k.opts.Latency.Sample() + time.Duration(float64(k.opts.PerMegabyte)*float64(len(img))/(1<<20)) - time.Since(start)
+	cfg, _, _ := image.DecodeConfig(bytes.NewReader(img)) // decoded whole above: no error
+	megapixels := float64(cfg.Width) * float64(cfg.Height) / 1e6
+	d := k.opts.Latency.Sample() + time.Duration(float64(k.opts.PerMegapixel)*megapixels) - time.Since(start)
 	if err := sleep(r.Context(), d); err != nil {
 		return
 	}
