@@ -70,8 +70,37 @@ func newClient(endpoint string) *xray.Client {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLIGHTBOX", "secret", ""),
 		// A retried 5xx would hide the first failure.
-		Retryer: aws.NopRetryer{},
+		Retryer:    aws.NopRetryer{},
+		HTTPClient: &http.Client{Transport: bufferedBody{http.DefaultTransport}},
 	})
+}
+
+// bufferedBody works around a client-side race between aws-sdk-go-v2 and
+// net/http (aws/aws-sdk-go-v2#1825, #2737) that made about one call in a
+// hundred fail with "deserialization failed ... use of closed network
+// connection" on responses larger than the client's read buffer. net/http
+// streams a request body of unknown kind straight to the socket, then
+// reads it once more to check that it has ended; the server can answer in
+// between, and the SDK closes the body as soon as the response headers
+// arrive, so that final read fails and the transport closes the
+// connection under the response being read. The server is not involved:
+// handing net/http an in-memory body, which it buffers and checks without
+// the SDK's wrapper, takes the race away.
+type bufferedBody struct{ base http.RoundTripper }
+
+func (t bufferedBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return t.base.RoundTrip(r)
+	}
+	b, err := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	r = r.Clone(r.Context())
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	return t.base.RoundTrip(r)
 }
 
 // put stores documents through PutTraceSegments and waits until they are
