@@ -130,4 +130,3 @@ func TestGetTraceSummariesFilterPages(t *testing.T) {
 		t.Errorf("got %d summaries in %d pages, want the %d even traces, newest first, in 2", len(got), pages, len(want))
 	}
 }
-
