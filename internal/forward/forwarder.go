@@ -2,6 +2,7 @@ package forward
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,11 @@ type Forwarder struct {
 
 	bufferedDocs  atomic.Int64
 	bufferedBytes atomic.Int64
+
+	spool    *spool        // nil without Options.SpoolDir
+	restored int64         // documents found in the spool at start
+	kick     chan struct{} // wakes the replayer: room in the buffer, or spooled documents
+	replayer sync.WaitGroup
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -52,15 +58,31 @@ func New(opts Options) (*Forwarder, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Forwarder{opts: opts, rlog: newRateLog(opts.Logger, 10*time.Second)}
+	f := &Forwarder{opts: opts, rlog: newRateLog(opts.Logger, 10*time.Second), kick: make(chan struct{}, 1)}
 	f.cond = sync.NewCond(&f.mu)
+	if opts.SpoolDir != "" {
+		if f.spool, err = openSpool(opts.SpoolDir, opts.SpoolBytes, opts.Logger); err != nil {
+			return nil, err
+		}
+		f.restored, _ = f.spool.stats()
+		if f.restored > 0 {
+			opts.Logger.Info("replaying segment documents spooled by an earlier run", "documents", f.restored)
+		}
+	}
 	f.uploadCtx, f.cancelUpload = context.WithCancel(context.Background())
 	if err := f.register(opts.Registerer); err != nil {
 		f.cancelUpload()
+		if f.spool != nil {
+			f.spool.close()
+		}
 		return nil, err
 	}
 	for range opts.Concurrency {
 		f.uploaders.Go(f.runUploader)
+	}
+	if f.spool != nil {
+		f.replayer.Go(f.runReplayer)
+		f.wake()
 	}
 	return f, nil
 }
@@ -76,35 +98,113 @@ func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) e
 		return store.ErrClosed
 	}
 	f.c.offered.Add(int64(len(docs)))
-	dropped := 0
+	// While anything waits in the spool, new documents queue behind it,
+	// so that documents reach the upstream in the order they came.
+	spooling := f.spool != nil && !f.spool.empty()
+	dropped, spooled := map[string]int{}, 0
 	for _, d := range docs {
-		n := int64(len(d.Raw))
-		// Only this method adds, under f.mu; uploaders only subtract, so
-		// the check cannot be overtaken.
-		if f.bufferedBytes.Load()+n > f.opts.BufferBytes {
-			dropped++
+		// Only this method and the replayer add, both under f.mu;
+		// uploaders only subtract, so the check cannot be overtaken.
+		if !spooling && f.bufferedBytes.Load()+int64(len(d.Raw)) <= f.opts.BufferBytes {
+			f.bufferLocked(d)
 			continue
 		}
-		f.bufferedBytes.Add(n)
-		f.bufferedDocs.Add(1)
-		if f.cur == nil {
-			b := &batch{docs: make([]*segment.Document, 0, f.opts.MaxBatch)}
-			b.timer = time.AfterFunc(f.opts.FlushInterval, func() { f.flushDue(b) })
-			f.cur = b
+		f.flushFullLocked()
+		if f.spool == nil {
+			dropped[ReasonBufferFull]++
+			continue
 		}
-		f.cur.docs = append(f.cur.docs, d)
-		if len(f.cur.docs) >= f.opts.MaxBatch {
-			f.cur.timer.Stop()
-			f.enqueueLocked(f.cur)
-			f.cur = nil
+		spooling = true
+		switch err := f.spool.add(d.ID, d.Raw); {
+		case err == nil:
+			spooled++
+		case errors.Is(err, errSpoolFull):
+			dropped[ReasonSpoolFull]++
+		default:
+			dropped[ReasonSpoolError]++
+			f.rlog.warn(ReasonSpoolError, "cannot spool segment document", "err", err)
 		}
 	}
-	if dropped > 0 {
-		f.c.dropped[reasonIndex(ReasonBufferFull)].Add(int64(dropped))
-		f.rlog.warn(ReasonBufferFull, "dropped segment documents: the forward buffer is full (raise TotalBufferSizeMB / --buffer-memory, or check the upstream)",
-			"documents", dropped, "buffer_bytes", f.opts.BufferBytes)
+	if spooled > 0 {
+		f.wake()
+	}
+	for reason, n := range dropped {
+		f.c.dropped[reasonIndex(reason)].Add(int64(n))
+		f.rlog.warn(reason, "dropped segment documents: the forward buffer is full (raise TotalBufferSizeMB / --buffer-memory or the spool size, or check the upstream)",
+			"documents", n, "buffer_bytes", f.opts.BufferBytes, "spool_bytes", f.opts.SpoolBytes)
 	}
 	return nil
+}
+
+// bufferLocked adds d to the batch filling.
+func (f *Forwarder) bufferLocked(d *segment.Document) {
+	f.bufferedBytes.Add(int64(len(d.Raw)))
+	f.bufferedDocs.Add(1)
+	if f.cur == nil {
+		b := &batch{docs: make([]*segment.Document, 0, f.opts.MaxBatch)}
+		b.timer = time.AfterFunc(f.opts.FlushInterval, func() { f.flushDue(b) })
+		f.cur = b
+	}
+	f.cur.docs = append(f.cur.docs, d)
+	if len(f.cur.docs) >= f.opts.MaxBatch {
+		f.cur.timer.Stop()
+		f.enqueueLocked(f.cur)
+		f.cur = nil
+	}
+}
+
+func (f *Forwarder) wake() {
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// runReplayer moves spooled documents into the buffer, oldest first, as
+// room appears. A tick backs up the kicks, which may coalesce.
+func (f *Forwarder) runReplayer() {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-f.kick:
+		case <-tick.C:
+		case <-f.uploadCtx.Done():
+			return
+		}
+		for f.replayOne() {
+		}
+	}
+}
+
+// replayOne moves the oldest spooled document into the buffer if it fits.
+func (f *Forwarder) replayOne() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	size := f.spool.peekSize()
+	if size < 0 {
+		return false
+	}
+	if f.bufferedBytes.Load()+size > f.opts.BufferBytes {
+		f.flushFullLocked()
+		return false
+	}
+	id, raw, ok := f.spool.next()
+	if !ok {
+		return false
+	}
+	f.bufferLocked(&segment.Document{ID: id, Raw: raw})
+	return true
+}
+
+func (f *Forwarder) spoolStats() (docs, bytes int64) {
+	if f.spool == nil {
+		return 0, 0
+	}
+	return f.spool.stats()
 }
 
 // flushDue hands b to the uploaders if it is still the batch filling.
@@ -113,6 +213,17 @@ func (f *Forwarder) flushDue(b *batch) {
 	defer f.mu.Unlock()
 	if f.cur == b {
 		f.enqueueLocked(b)
+		f.cur = nil
+	}
+}
+
+// flushFullLocked hands the batch filling to the uploaders at once when
+// the buffer has no room left: waiting for the flush interval could not
+// add anything to it.
+func (f *Forwarder) flushFullLocked() {
+	if f.cur != nil {
+		f.cur.timer.Stop()
+		f.enqueueLocked(f.cur)
 		f.cur = nil
 	}
 }
@@ -148,6 +259,9 @@ func (f *Forwarder) release(docs []*segment.Document) {
 	}
 	f.bufferedBytes.Add(-n)
 	f.bufferedDocs.Add(-int64(len(docs)))
+	if f.spool != nil {
+		f.wake()
+	}
 }
 
 func (f *Forwarder) drop(reason string, docs []*segment.Document) {
@@ -192,6 +306,13 @@ func (f *Forwarder) close(ctx context.Context) error {
 		err = fmt.Errorf("cannot upload buffered segment documents: %w", ctx.Err())
 	}
 	f.cancelUpload()
+	f.replayer.Wait()
+	if f.spool != nil {
+		// What is still spooled stays on disk for the next run.
+		if cerr := f.spool.close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}
 	f.rlog.flush()
 	return err
 }
@@ -207,7 +328,9 @@ func (f *Forwarder) Stats() Stats {
 		BufferBytes:   f.opts.BufferBytes,
 		Requests:      make(map[string]int64, len(results)),
 		Retries:       f.c.retries.Load(),
+		Restored:      f.restored,
 	}
+	s.Spooled, s.SpooledBytes = f.spoolStats()
 	for i, r := range Reasons {
 		s.Dropped[r] = f.c.dropped[i].Load()
 	}

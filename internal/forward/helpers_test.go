@@ -153,7 +153,8 @@ func checkBalance(t *testing.T, s Stats) {
 	for _, n := range s.Dropped {
 		dropped += n
 	}
-	if s.Offered != s.Sent+dropped+s.Buffered {
-		t.Errorf("offered %d != sent %d + dropped %d + buffered %d", s.Offered, s.Sent, dropped, s.Buffered)
+	if s.Offered+s.Restored != s.Sent+dropped+s.Buffered+s.Spooled {
+		t.Errorf("offered %d + restored %d != sent %d + dropped %d + buffered %d + spooled %d",
+			s.Offered, s.Restored, s.Sent, dropped, s.Buffered, s.Spooled)
 	}
 }

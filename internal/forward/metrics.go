@@ -10,16 +10,19 @@ import (
 
 // Drop reasons. Every document WriteSegments was given ends up sent,
 // dropped with one of these, or still buffered:
-// accepted = sent + Σ dropped + buffered, where accepted counts every
-// document offered, including those dropped as buffer_full.
+// offered + restored = sent + Σ dropped + buffered + spooled, where offered
+// counts every document given to WriteSegments, including those dropped
+// as buffer_full, and restored those an earlier run left in the spool.
 const (
-	ReasonBufferFull       = "buffer_full"
+	ReasonBufferFull       = "buffer_full" // no spool configured
+	ReasonSpoolFull        = "spool_full"
+	ReasonSpoolError       = "spool_error" // the spool could not be written
 	ReasonUpstreamRejected = "upstream_rejected"
 	ReasonShutdown         = "shutdown"
 )
 
 // Reasons lists the drop reasons, for reports that show zeros too.
-var Reasons = []string{ReasonBufferFull, ReasonUpstreamRejected, ReasonShutdown}
+var Reasons = []string{ReasonBufferFull, ReasonSpoolFull, ReasonSpoolError, ReasonUpstreamRejected, ReasonShutdown}
 
 // Results of a PutTraceSegments attempt.
 const (
@@ -37,7 +40,7 @@ var results = []string{ResultOK, ResultThrottled, ResultServerError, ResultClien
 type counters struct {
 	offered  atomic.Int64
 	sent     atomic.Int64
-	dropped  [3]atomic.Int64 // by index in Reasons
+	dropped  [5]atomic.Int64 // by index in Reasons
 	requests [5]atomic.Int64 // by index in results
 	retries  atomic.Int64
 }
@@ -65,8 +68,11 @@ type Stats struct {
 	Offered       int64            // documents given to WriteSegments
 	Sent          int64            // documents the upstream accepted
 	Dropped       map[string]int64 // by reason (all reasons present)
-	Buffered      int64            // documents held now
+	Buffered      int64            // documents held in memory now
 	BufferedBytes int64
+	Spooled       int64 // documents in the spool now
+	SpooledBytes  int64
+	Restored      int64 // documents found in the spool at start
 	BufferBytes   int64            // capacity
 	Requests      map[string]int64 // PutTraceSegments attempts by result
 	Retries       int64            // attempts that were retries
@@ -100,6 +106,14 @@ func (f *Forwarder) register(reg prometheus.Registerer) error {
 			Help: "Bytes of segment documents waiting or being uploaded.",
 		}, func() float64 { return float64(f.bufferedBytes.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "lightbox_forward_spool_documents",
+			Help: "Segment documents in the on-disk spool, waiting for room in the buffer.",
+		}, func() float64 { d, _ := f.spoolStats(); return float64(d) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "lightbox_forward_spool_bytes",
+			Help: "Bytes of the on-disk spool not yet replayed.",
+		}, func() float64 { _, b := f.spoolStats(); return float64(b) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "lightbox_forward_buffer_capacity_bytes",
 			Help: "Most bytes of segment documents the forwarder holds (TotalBufferSizeMB).",
 		}, func() float64 { return float64(f.opts.BufferBytes) }),
@@ -107,7 +121,7 @@ func (f *Forwarder) register(reg prometheus.Registerer) error {
 	for i, r := range Reasons {
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "lightbox_forward_documents_dropped_total",
-			Help:        "Segment documents the forwarder dropped, by reason: buffer_full, upstream_rejected, shutdown.",
+			Help:        "Segment documents the forwarder dropped, by reason: buffer_full, spool_full, spool_error, upstream_rejected, shutdown.",
 			ConstLabels: prometheus.Labels{"reason": r},
 		}, func() float64 { return float64(c.dropped[i].Load()) }))
 	}

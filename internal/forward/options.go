@@ -31,6 +31,13 @@ type Options struct {
 	// by the size of their JSON.
 	BufferBytes int64
 
+	// SpoolDir, when set, is a directory where documents that do not fit
+	// in the buffer wait on disk, up to SpoolBytes, instead of being
+	// dropped; they are replayed in order as the buffer drains, and what
+	// is left at Close is replayed by the next run.
+	SpoolDir   string
+	SpoolBytes int64
+
 	// MaxBatch is the most documents per PutTraceSegments call.
 	MaxBatch int
 
@@ -61,6 +68,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.BufferBytes <= 0 {
 		o.BufferBytes = DefaultBufferBytes
+	}
+	if o.SpoolDir != "" && o.SpoolBytes <= 0 {
+		return o, errors.New("cannot configure forwarder: SpoolDir needs a positive SpoolBytes")
 	}
 	if o.MaxBatch <= 0 || o.MaxBatch > DefaultMaxBatch {
 		o.MaxBatch = DefaultMaxBatch
