@@ -72,7 +72,7 @@ type Stats struct {
 	BufferedBytes int64
 	Spooled       int64 // documents in the spool now
 	SpooledBytes  int64
-	Restored      int64 // documents found in the spool at start
+	Restored      int64            // documents found in the spool at start
 	BufferBytes   int64            // capacity
 	Requests      map[string]int64 // PutTraceSegments attempts by result
 	Retries       int64            // attempts that were retries
