@@ -56,6 +56,13 @@ type Config struct {
 	// signed when the credential chain yields credentials.
 	NoSign bool
 
+	// SpoolDir, when set, keeps documents that do not fit in the buffer
+	// on disk, up to SpoolMB, and replays them in order when the upstream
+	// catches up, also after a restart (--spool-dir, --spool-size;
+	// Lightbox.SpoolDir, Lightbox.SpoolSizeMB).
+	SpoolDir string
+	SpoolMB  int
+
 	// Tuning that is not configurable from the command line; tests
 	// shorten it. Zero values mean the forwarder's defaults.
 	FlushInterval time.Duration
@@ -97,14 +104,19 @@ type fileConfig struct {
 	NoVerifySSL  *bool  `yaml:"NoVerifySSL"`
 	ProxyAddress string `yaml:"ProxyAddress"`
 	Lightbox     struct {
-		NoSign *bool `yaml:"NoSign"`
+		NoSign      *bool  `yaml:"NoSign"`
+		SpoolDir    string `yaml:"SpoolDir"`
+		SpoolSizeMB int    `yaml:"SpoolSizeMB"`
 	} `yaml:"Lightbox"`
 }
 
 // DefaultConfig is the X-Ray daemon's configuration without a file.
 func DefaultConfig() Config {
-	return Config{UDPAddr: DefaultAddr, TCPAddr: DefaultAddr, Concurrency: DefaultConcurrency, LogLevel: "prod"}
+	return Config{UDPAddr: DefaultAddr, TCPAddr: DefaultAddr, Concurrency: DefaultConcurrency, LogLevel: "prod", SpoolMB: DefaultSpoolMB}
 }
+
+// DefaultSpoolMB bounds the spool when only its directory is given.
+const DefaultSpoolMB = 1024
 
 // parseFile decodes a YAML file strictly: an unknown key is an error, as
 // in the X-Ray daemon, so that a typo does not silently become a default.
@@ -152,6 +164,10 @@ func (fc fileConfig) apply(c *Config) {
 	setB(&c.LocalMode, fc.LocalMode)
 	setB(&c.NoVerifySSL, fc.NoVerifySSL)
 	setB(&c.NoSign, fc.Lightbox.NoSign)
+	setS(&c.SpoolDir, fc.Lightbox.SpoolDir)
+	if fc.Lightbox.SpoolSizeMB != 0 {
+		c.SpoolMB = fc.Lightbox.SpoolSizeMB
+	}
 }
 
 // SlogLevel maps the X-Ray daemon's log levels (dev, debug, info, warn,

@@ -23,7 +23,7 @@ func TestParseArgs(t *testing.T) {
 		Region: "eu-west-1", Endpoint: "http://lightbox.internal:2000",
 		ResourceARN: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc", RoleARN: "arn:aws:iam::123456789012:role/xray",
 		Profile: "tracing", LocalMode: true, NoVerifySSL: true, ProxyAddress: "http://proxy.internal:3128",
-		LogLevel: "warn", LogPath: "/var/log/xray/xray.log",
+		LogLevel: "warn", LogPath: "/var/log/xray/xray.log", SpoolMB: DefaultSpoolMB,
 	}
 	f := func(name string, args []string, env string, want Config) {
 		t.Helper()
@@ -63,6 +63,10 @@ func TestParseArgs(t *testing.T) {
 	f("config file sets every key", []string{"-c", "testdata/cfg.yaml"}, "", full)
 	f("flags override the file", []string{"--config", "testdata/cfg.yaml", "-b", "127.0.0.1:9", "-l", "error", "-m", "5"}, "",
 		with(full, func(c *Config) { c.UDPAddr, c.LogLevel, c.BufferMB = "127.0.0.1:9", "error", 5 }))
+	f("lightbox section", []string{"-c", "testdata/lightbox.yaml"}, "",
+		with(def, func(c *Config) { c.NoSign, c.SpoolDir, c.SpoolMB, c.Endpoint = true, "/var/spool/lightbox", 256, "http://lightbox:2000" }))
+	f("spool flags", []string{"--spool-dir", "/tmp/spool", "--spool-size", "64"}, "",
+		with(def, func(c *Config) { c.SpoolDir, c.SpoolMB = "/tmp/spool", 64 }))
 	f("env sets both addresses", nil, "10.0.0.1:2000", with(def, func(c *Config) { c.UDPAddr, c.TCPAddr = "10.0.0.1:2000", "10.0.0.1:2000" }))
 	f("env with two protocols over the file", []string{"-c", "testdata/cfg.yaml"}, "tcp:10.0.0.1:2001 udp:10.0.0.1:2002",
 		with(full, func(c *Config) { c.UDPAddr, c.TCPAddr = "10.0.0.1:2002", "10.0.0.1:2001" }))
@@ -114,6 +118,7 @@ func TestParseArgsErrors(t *testing.T) {
 	f("stray argument", "", []string{"serve"}, "unexpected arguments")
 	f("missing file", "", []string{"-c", "/nonexistent/cfg.yaml"}, "cannot read configuration")
 	f("zero concurrency", "", []string{"--concurrency", "0"}, "concurrency")
+	f("zero spool size", "", []string{"--spool-dir", "/tmp/s", "--spool-size", "0"}, "spool size")
 }
 
 func TestBufferBytes(t *testing.T) {

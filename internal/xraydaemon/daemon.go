@@ -57,6 +57,8 @@ func New(ctx context.Context, cfg Config) (d *Daemon, err error) {
 	d.fwd, err = forward.New(forward.Options{
 		Client:        d.up.xray,
 		BufferBytes:   bufBytes,
+		SpoolDir:      cfg.SpoolDir,
+		SpoolBytes:    int64(cfg.SpoolMB) << 20,
 		Concurrency:   cfg.Concurrency,
 		FlushInterval: cfg.FlushInterval,
 		RetryBase:     cfg.RetryBase,
@@ -111,7 +113,7 @@ func (d *Daemon) Start() {
 	d.ready.Store(true)
 	d.log.Info("lightbox daemon is running", "udp", d.UDPAddr().String(), "tcp", d.TCPAddr().String(),
 		"upstream", d.up.url.String(), "region", d.up.region, "signed", d.up.sign,
-		"buffer_bytes", d.fwd.Stats().BufferBytes, "concurrency", d.cfg.Concurrency)
+		"buffer_bytes", d.fwd.Stats().BufferBytes, "concurrency", d.cfg.Concurrency, "spool", d.cfg.SpoolDir)
 }
 
 // UDPAddr is the bound segment address.

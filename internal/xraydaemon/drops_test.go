@@ -148,3 +148,44 @@ func TestUpstreamOutageThenRecoveryLosesNothing(t *testing.T) {
 		t.Errorf("/healthz after recovery: %q", h.Status)
 	}
 }
+
+// TestSpoolAbsorbsOutageBeyondTheBuffer: with --spool-dir, what does not
+// fit in the 3 MB buffer during an outage waits on disk, and everything
+// is delivered once the upstream returns.
+func TestSpoolAbsorbsOutageBeyondTheBuffer(t *testing.T) {
+	isolateAWS(t)
+	var healthy atomic.Bool
+	up := scriptedUpstream(t, func(_ int64, w http.ResponseWriter) {
+		if !healthy.Load() {
+			w.Header().Set("X-Amzn-ErrorType", "ServiceUnavailableException")
+			w.WriteHeader(503)
+			return
+		}
+		answerOK(w)
+	})
+	d := startDaemon(t, Config{Endpoint: up.URL, NoSign: true, BufferMB: 3, SpoolDir: t.TempDir(), SpoolMB: 16})
+	const n = 150
+	fit := (3 << 20) / len(segmentJSON(0, 50_000))
+	for i := range n {
+		sendUDP(t, d.UDPAddr(), segmentJSON(i, 50_000))
+		waitFor(t, "the datagram to reach the forwarder", func() bool { return d.Stats().Offered == int64(i+1) })
+	}
+	h := d.Health()
+	if h.Forward.Buffered != int64(fit) || h.Forward.Spooled != int64(n-fit) {
+		t.Fatalf("during the outage: %d buffered, %d spooled; want %d and %d", h.Forward.Buffered, h.Forward.Spooled, fit, n-fit)
+	}
+	for r, k := range h.Forward.Dropped {
+		if k != 0 {
+			t.Errorf("%d dropped (%s) with room in the spool", k, r)
+		}
+	}
+	_, metrics := get(t, d, "/metrics")
+	if want := fmt.Sprintf("lightbox_forward_spool_documents %d", n-fit); !strings.Contains(metrics, want) {
+		t.Errorf("/metrics lacks %q", want)
+	}
+	healthy.Store(true)
+	waitFor(t, "delivery from buffer and spool", func() bool { return d.Stats().Sent == n })
+	if s := d.Stats(); s.Spooled != 0 || s.Buffered != 0 {
+		t.Errorf("after recovery: %+v", s)
+	}
+}

@@ -53,6 +53,9 @@ func ParseArgs(args []string, getenv func(string) string, usage io.Writer) (Conf
 	fs.IntVar(&bufMB, "buffer-memory", 0, "MB of segments buffered while uploading (minimum 3; default 1% of host memory)")
 	fs.IntVar(&bufMB, "m", 0, "shorthand for --buffer-memory")
 	fs.IntVar(&conc, "concurrency", 0, "concurrent PutTraceSegments calls (default 8)")
+	str(&c.SpoolDir, "spool-dir", "", "directory where segments wait on disk while the upstream is down or slow (default: none, drop when the buffer is full)")
+	var spoolMB int
+	fs.IntVar(&spoolMB, "spool-size", 0, "MB the spool may use (default 1024)")
 	boolean(&c.LocalMode, "local-mode", "o", "do not look up the region in EC2 instance metadata")
 	boolean(&c.NoVerifySSL, "no-verify-ssl", "", "do not verify the upstream's TLS certificate")
 	boolean(&c.NoSign, "no-sign", "", "send to the endpoint unsigned (a Lightbox that does not check signatures)")
@@ -111,6 +114,7 @@ func ParseArgs(args []string, getenv func(string) string, usage io.Writer) (Conf
 		{"log-file", "f", &out.LogPath, c.LogPath},
 		{"log-level", "l", &out.LogLevel, c.LogLevel},
 		{"proxy-address", "p", &out.ProxyAddress, c.ProxyAddress},
+		{"spool-dir", "", &out.SpoolDir, c.SpoolDir},
 	} {
 		if either(o.long, o.short) {
 			*o.dst = o.v
@@ -134,6 +138,12 @@ func ParseArgs(args []string, getenv func(string) string, usage io.Writer) (Conf
 	}
 	if set["concurrency"] {
 		out.Concurrency = conc
+	}
+	if set["spool-size"] {
+		out.SpoolMB = spoolMB
+	}
+	if out.SpoolDir != "" && out.SpoolMB <= 0 {
+		return Config{}, fmt.Errorf("spool size %d MB must be positive", out.SpoolMB)
 	}
 	if _, err := SlogLevel(out.LogLevel); err != nil {
 		return Config{}, err

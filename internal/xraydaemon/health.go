@@ -27,7 +27,8 @@ type UDPHealth struct {
 	Rejected map[string]float64 `json:"rejected"`
 }
 
-// ForwardHealth counts documents: offered = sent + dropped + buffered.
+// ForwardHealth counts documents:
+// offered + restored = sent + dropped + buffered + spooled.
 type ForwardHealth struct {
 	Offered       int64            `json:"offered"`
 	Sent          int64            `json:"sent"`
@@ -35,6 +36,9 @@ type ForwardHealth struct {
 	Buffered      int64            `json:"buffered"`
 	BufferedBytes int64            `json:"buffered_bytes"`
 	BufferBytes   int64            `json:"buffer_bytes"`
+	Spooled       int64            `json:"spooled"`
+	SpooledBytes  int64            `json:"spooled_bytes"`
+	Restored      int64            `json:"restored"`
 	Requests      map[string]int64 `json:"requests"`
 	Retries       int64            `json:"retries"`
 	LastError     string           `json:"last_error,omitempty"`
@@ -51,6 +55,7 @@ func (d *Daemon) Health() Health {
 		Forward: ForwardHealth{
 			Offered: st.Offered, Sent: st.Sent, Dropped: st.Dropped, Buffered: st.Buffered,
 			BufferedBytes: st.BufferedBytes, BufferBytes: st.BufferBytes, Requests: st.Requests,
+			Spooled: st.Spooled, SpooledBytes: st.SpooledBytes, Restored: st.Restored,
 			Retries: st.Retries, LastError: st.LastError,
 		},
 	}
