@@ -64,7 +64,9 @@ func TestParseArgs(t *testing.T) {
 	f("flags override the file", []string{"--config", "testdata/cfg.yaml", "-b", "127.0.0.1:9", "-l", "error", "-m", "5"}, "",
 		with(full, func(c *Config) { c.UDPAddr, c.LogLevel, c.BufferMB = "127.0.0.1:9", "error", 5 }))
 	f("lightbox section", []string{"-c", "testdata/lightbox.yaml"}, "",
-		with(def, func(c *Config) { c.NoSign, c.SpoolDir, c.SpoolMB, c.Endpoint = true, "/var/spool/lightbox", 256, "http://lightbox:2000" }))
+		with(def, func(c *Config) {
+			c.NoSign, c.SpoolDir, c.SpoolMB, c.Endpoint = true, "/var/spool/lightbox", 256, "http://lightbox:2000"
+		}))
 	f("spool flags", []string{"--spool-dir", "/tmp/spool", "--spool-size", "64"}, "",
 		with(def, func(c *Config) { c.SpoolDir, c.SpoolMB = "/tmp/spool", 64 }))
 	f("env sets both addresses", nil, "10.0.0.1:2000", with(def, func(c *Config) { c.UDPAddr, c.TCPAddr = "10.0.0.1:2000", "10.0.0.1:2000" }))
