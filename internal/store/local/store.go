@@ -41,6 +41,7 @@ type Store struct {
 	summarized atomic.Int64
 
 	life gate          // public calls against Close
+	cfgMu sync.Mutex   // config.go: one config read-modify-write at a time
 	stop chan struct{} // closed by Close: background work ends
 	wg   sync.WaitGroup
 }
