@@ -40,10 +40,10 @@ type Store struct {
 	asm        *assembler
 	summarized atomic.Int64
 
-	life gate          // public calls against Close
-	cfgMu sync.Mutex   // config.go: one config read-modify-write at a time
-	stop chan struct{} // closed by Close: background work ends
-	wg   sync.WaitGroup
+	life  gate          // public calls against Close
+	cfgMu sync.Mutex    // config.go: one config read-modify-write at a time
+	stop  chan struct{} // closed by Close: background work ends
+	wg    sync.WaitGroup
 }
 
 var _ store.Store = (*Store)(nil)
