@@ -18,7 +18,7 @@ func runDemo(ctx context.Context, args []string) error {
 	var o demo.RunOptions
 	fs.StringVar(&o.Config.Listen, "listen", "127.0.0.1:0", "address of the ImageTrends web front end (default: an ephemeral loopback port)")
 	fs.StringVar(&o.Config.PostgresDSN, "postgres-dsn", "", "store users and photos in this PostgreSQL database instead of an embedded SQLite")
-	fs.IntVar(&o.Config.Users, "users", demo.DefaultUsers, "simulated users")
+	fs.IntVar(&o.Config.Users, "users", 0, "simulated users (default 50, more at high rates)")
 	fs.Float64Var(&o.Traffic.Rate, "rate", demo.DefaultRate, "requests per second the simulated users send (0: none, just serve the app)")
 	duration := fs.Duration("duration", 0, "stop after this long (default: run until interrupted)")
 	rates := addRateFlags(fs)

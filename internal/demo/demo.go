@@ -178,6 +178,12 @@ func (d *Demo) openDB() error {
 		return fmt.Errorf("cannot open instrumented database: %w", err)
 	}
 	d.db.SetMaxIdleConns(8)
+	if d.cfg.PostgresDSN == "" {
+		// SQLite runs one writer at a time: past a few connections, more
+		// only fight over the lock (and time out under load) instead of
+		// queueing in database/sql's pool.
+		d.db.SetMaxOpenConns(4)
+	}
 	return nil
 }
 

@@ -22,6 +22,9 @@ type RunOptions struct {
 // ctx is done; then it stops everything. A Rate below zero means no
 // traffic: the application only serves whoever opens it.
 func Run(ctx context.Context, o RunOptions) (err error) {
+	if o.Config.Users == 0 {
+		o.Config.Users = UsersFor(o.Traffic.withDefaults().Rate)
+	}
 	d, err := New(o.Config)
 	if err != nil {
 		return err
@@ -66,4 +69,10 @@ func WriteWelcome(w io.Writer, appURL, apiURL string, rate float64) {
 	fmt.Fprintf(w, "  aws xray get-service-graph --endpoint-url %s --start-time $(($(date +%%s)-600)) --end-time $(date +%%s)\n", apiURL)
 	fmt.Fprintf(w, "  aws xray get-trace-summaries --endpoint-url %s --start-time $(($(date +%%s)-600)) --end-time $(date +%%s) \\\n", apiURL)
 	fmt.Fprintf(w, "      --filter-expression 'service(\"Rekognition\") { throttle }'\n\n")
+}
+
+// UsersFor is how many simulated users a rate needs: each has one request
+// in flight at a time, and a request can wait on Rekognition for seconds.
+func UsersFor(rate float64) int {
+	return int(max(DefaultUsers, min(5000, rate/2)))
 }
