@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 
+	"github.com/aws/aws-xray-sdk-go/xray"
+
 	"github.com/lightbox-tracing/lightbox/internal/demo"
 	"github.com/lightbox-tracing/lightbox/internal/server"
 )
@@ -31,6 +33,7 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	o.Config.Logger = logger
+	xray.SetLogger(demo.SDKLogger(logger)) // the SDK's logger is process-wide
 	rates.apply(&o)
 	if o.Traffic.Rate == 0 {
 		o.Traffic.Rate = -1 // Run's "no traffic"
@@ -98,6 +101,7 @@ func newLogger(level string) (*slog.Logger, error) {
 // runDemoAgainst runs the demo in-process against a started server, until
 // ctx is done (`lightbox serve --demo`).
 func runDemoAgainst(ctx context.Context, srv *server.Server, logger *slog.Logger) error {
+	xray.SetLogger(demo.SDKLogger(logger.With("component", "demo")))
 	return demo.Run(ctx, demo.RunOptions{
 		Config: demo.Config{DaemonAddr: loopback(srv.UDPAddr()), Logger: logger.With("component", "demo")},
 		APIURL: "http://" + loopback(srv.TCPAddr()),
