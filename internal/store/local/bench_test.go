@@ -185,6 +185,46 @@ func BenchmarkFindTraces(b *testing.B) {
 	}
 }
 
+// BenchmarkFindTracesFilter reads a page of 20 summaries matching
+// annotation.cart_items = 7 (one trace in 20) from the ten-minute window,
+// through the term index and by reading every summary (the same Match
+// without Terms).
+func BenchmarkFindTracesFilter(b *testing.B) {
+	s, _ := benchStore(b)
+	ctx := context.Background()
+	now := float64(time.Now().Unix())
+	match := func(sum *trace.Summary) bool {
+		for _, v := range sum.Annotations["cart_items"] {
+			if v.Number != nil && *v.Number == 7 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		name   string
+		filter *store.Filter
+	}{
+		{"index", &store.Filter{Terms: []string{trace.AnnotationTerm("cart_items", 7.0)}, Match: match}},
+		{"scan", &store.Filter{Match: match}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			q := store.TraceQuery{Start: now - 700, End: now + 100, RangeType: store.ByTraceID, Filter: c.filter}
+			b.ReportAllocs()
+			for b.Loop() {
+				n := 0
+				err := s.FindTraces(ctx, q, func(*trace.Summary, store.Position) bool {
+					n++
+					return n < 20
+				})
+				if err != nil || n != 20 {
+					b.Fatalf("FindTraces: %d results, %v", n, err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkPlaceNewTrace is the cost of placing a trace never seen before in
 // a store with 30 daily partitions: one bloom-filtered probe per partition.
 func BenchmarkPlaceNewTrace(b *testing.B) {

@@ -106,7 +106,7 @@ func (s *blockStream) readBucket(b uint32) error {
 			if verr != nil {
 				return verr
 			}
-			if derr := decodeBlock(v, s.add); derr != nil && err == nil {
+			if derr := decodeBlock(v, bucketBits(b), s.add); derr != nil && err == nil {
 				err = derr
 			}
 		}

@@ -41,7 +41,7 @@ const bucketWidth = 60.0
 const postingFormat byte = 1
 
 // postingSize is the most bytes one posting takes in a block.
-const postingSize = 16 + 8 + 8 + binary.MaxVarintLen64
+const postingSize = 16 + 3*binary.MaxVarintLen64
 
 const (
 	postingPrefixLen = partPrefixLen + 2
@@ -118,17 +118,27 @@ func (p *posting) timeIn(fam byte) float64 {
 	return p.start
 }
 
-func appendPosting(b []byte, p *posting) []byte {
+// bucketBits is what a block's start times are stored against: the bits
+// of its minute's first second. Times of one minute share their sign,
+// exponent and top mantissa bits with it, so the XOR of the two is small
+// and its varint short (about 4 bytes instead of 8), and exact.
+func bucketBits(bucket uint32) uint64 { return math.Float64bits(float64(bucket) * bucketWidth) }
+
+// appendPosting encodes a posting of a block whose bucketBits is ref:
+// tid, start XOR ref, end XOR start (uvarints), revision (uvarint).
+func appendPosting(b []byte, p *posting, ref uint64) []byte {
+	start, end := math.Float64bits(p.start), math.Float64bits(p.end)
 	b = append(b, p.tid[:]...)
-	b = binary.BigEndian.AppendUint64(b, math.Float64bits(p.start))
-	b = binary.BigEndian.AppendUint64(b, math.Float64bits(p.end))
+	b = binary.AppendUvarint(b, start^ref)
+	b = binary.AppendUvarint(b, end^start)
 	return binary.AppendUvarint(b, p.rev)
 }
 
 var errCorruptBlock = errors.New("posting block is corrupt")
 
-// decodeBlock calls fn with each posting of a block's value.
-func decodeBlock(v []byte, fn func(*posting)) error {
+// decodeBlock calls fn with each posting of a block's value; ref is the
+// bucketBits of the block's key.
+func decodeBlock(v []byte, ref uint64, fn func(*posting)) error {
 	if len(v) == 0 || v[0] != postingFormat {
 		return errCorruptBlock
 	}
@@ -140,18 +150,22 @@ func decodeBlock(v []byte, fn func(*posting)) error {
 	v = v[k:]
 	var p posting
 	for range n {
-		if len(v) < 32 {
+		if len(v) < 16 {
 			return errCorruptBlock
 		}
 		copy(p.tid[:], v[:16])
-		p.start = math.Float64frombits(binary.BigEndian.Uint64(v[16:24]))
-		p.end = math.Float64frombits(binary.BigEndian.Uint64(v[24:32]))
-		rev, k := binary.Uvarint(v[32:])
-		if k <= 0 {
-			return errCorruptBlock
+		v = v[16:]
+		var x [3]uint64
+		for i := range x {
+			if x[i], k = binary.Uvarint(v); k <= 0 {
+				return errCorruptBlock
+			}
+			v = v[k:]
 		}
-		p.rev = rev
-		v = v[32+k:]
+		start := x[0] ^ ref
+		p.start = math.Float64frombits(start)
+		p.end = math.Float64frombits(x[1] ^ start)
+		p.rev = x[2]
 		fn(&p)
 	}
 	return nil
@@ -176,7 +190,12 @@ type blockID struct {
 
 type block struct {
 	n   uint64
-	buf []byte
+	buf []byte // the encoded postings
+}
+
+// header is what a block's value starts with: the format and the count.
+func (b *block) header() []byte {
+	return binary.AppendUvarint(append(make([]byte, 0, 1+binary.MaxVarintLen64), postingFormat), b.n)
 }
 
 // postingCollector gathers the postings of the summaries of one assembly
@@ -191,33 +210,33 @@ type postingCollector struct {
 // indexTerms.
 func (c *postingCollector) add(part uint32, tid segment.TraceID, sum *trace.Summary) {
 	p := posting{tid: tid, start: sum.StartTime, end: sum.EndTime, rev: uint64(sum.Revision)}
-	enc := appendPosting(make([]byte, 0, postingSize), &p)
 	long, skewed := p.long(), p.skewed()
 	for _, t := range indexTerms(sum) {
 		h := termHash(t)
-		c.put(blockID{part, famStart, bucketOf(p.start), h}, enc)
+		c.put(blockID{part, famStart, bucketOf(p.start), h}, &p)
 		if long {
-			c.put(blockID{part, famEnd, bucketOf(p.end), h}, enc)
+			c.put(blockID{part, famEnd, bucketOf(p.end), h}, &p)
 		}
 		if skewed {
-			c.put(blockID{part, famEpoch, bucketOf(p.epoch()), h}, enc)
+			c.put(blockID{part, famEpoch, bucketOf(p.epoch()), h}, &p)
 		}
 	}
 }
 
-func (c *postingCollector) put(id blockID, enc []byte) {
+func (c *postingCollector) put(id blockID, p *posting) {
 	if c.blocks == nil {
 		c.blocks = make(map[blockID]*block)
 	}
 	b := c.blocks[id]
 	if b == nil {
-		b = &block{}
+		b = &block{buf: make([]byte, 0, 2*postingSize)}
 		c.blocks[id] = b
 		c.bytes += postingKeyLen + 1 + binary.MaxVarintLen64
 	}
+	n := len(b.buf)
+	b.buf = appendPosting(b.buf, p, bucketBits(id.bucket))
 	b.n++
-	b.buf = append(b.buf, enc...)
-	c.bytes += len(enc)
+	c.bytes += len(b.buf) - n
 }
 
 // flush writes the gathered blocks into b under write sequence seq and
@@ -225,7 +244,7 @@ func (c *postingCollector) put(id blockID, enc []byte) {
 func (c *postingCollector) flush(b *pebble.Batch, seq uint64) {
 	for id, blk := range c.blocks {
 		k := postingKey(id.part, id.fam, id.bucket, id.hash, seq)
-		hdr := binary.AppendUvarint(append(make([]byte, 0, 1+binary.MaxVarintLen64), postingFormat), blk.n)
+		hdr := blk.header()
 		op := b.SetDeferred(len(k), len(hdr)+len(blk.buf))
 		copy(op.Key, k)
 		copy(op.Value[copy(op.Value, hdr):], blk.buf)
