@@ -33,14 +33,14 @@ type Daemon struct {
 
 // New resolves the upstream, binds both sockets and starts the forwarder;
 // datagrams are read from Start on. On error everything opened is closed.
-func New(ctx context.Context, cfg Config) (d *Daemon, err error) {
+func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
-	d = &Daemon{cfg: cfg, log: cfg.Logger, registry: prometheus.NewRegistry()}
+	d := &Daemon{cfg: cfg, log: cfg.Logger, registry: prometheus.NewRegistry()}
 	d.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	bufBytes, err := cfg.bufferBytes()
 	if err != nil {
@@ -49,6 +49,16 @@ func New(ctx context.Context, cfg Config) (d *Daemon, err error) {
 	if d.up, err = newUpstream(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if err := d.open(bufBytes); err != nil {
+		d.closeAll()
+		return nil, err
+	}
+	return d, nil
+}
+
+// open starts the forwarder and binds both sockets.
+func (d *Daemon) open(bufBytes int64) (err error) {
+	cfg := d.cfg
 	if cfg.ResourceARN != "" {
 		// The X-Ray daemon puts it in PutTelemetryRecords, which Lightbox
 		// does not send.
@@ -67,13 +77,8 @@ func New(ctx context.Context, cfg Config) (d *Daemon, err error) {
 		Registerer:    d.registry,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer func() {
-		if err != nil {
-			d.closeAll()
-		}
-	}()
 	// The forwarder never blocks, so the listener's own queue only holds
 	// datagrams being parsed: a quarter of the buffer is plenty, and
 	// keeps the daemon's memory near TotalBufferSizeMB.
@@ -89,17 +94,17 @@ func New(ctx context.Context, cfg Config) (d *Daemon, err error) {
 		Writers:       1,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cannot listen for segments on udp %s: %w", cfg.UDPAddr, err)
+		return fmt.Errorf("cannot listen for segments on udp %s: %w", cfg.UDPAddr, err)
 	}
 	if d.tcp, err = net.Listen("tcp", cfg.TCPAddr); err != nil {
-		return nil, fmt.Errorf("cannot listen on tcp %s: %w", cfg.TCPAddr, err)
+		return fmt.Errorf("cannot listen on tcp %s: %w", cfg.TCPAddr, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.serveHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{Registry: d.registry}))
 	mux.Handle("/", newProxy(d.up, d.log.With("component", "proxy")))
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	return d, nil
+	return nil
 }
 
 // Start reads datagrams and serves TCP in the background.
@@ -143,6 +148,8 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	if err := d.http.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("cannot stop tcp server: %w", err))
 	}
+	// Shutdown closes the listener only if Serve ran (Start was called).
+	d.tcp.Close()
 	return errors.Join(errs...)
 }
 
@@ -153,5 +160,7 @@ func (d *Daemon) closeAll() {
 	if d.udp != nil {
 		d.udp.Shutdown(context.Background())
 	}
-	d.fwd.Close(context.Background())
+	if d.fwd != nil {
+		d.fwd.Close(context.Background())
+	}
 }
