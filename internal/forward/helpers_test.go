@@ -21,7 +21,7 @@ import (
 // upstream is a loopback PutTraceSegments endpoint whose answers a test
 // scripts: respond gets each call's documents (by ID) and writes the reply.
 type upstream struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httptest.Server
 	mu      sync.Mutex
 	calls   [][]string // document IDs per call, in arrival order
@@ -29,7 +29,7 @@ type upstream struct {
 	respond func(call int, ids []string, w http.ResponseWriter)
 }
 
-func newUpstream(t *testing.T, respond func(call int, ids []string, w http.ResponseWriter)) *upstream {
+func newUpstream(t testing.TB, respond func(call int, ids []string, w http.ResponseWriter)) *upstream {
 	u := &upstream{t: t, respond: respond}
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/TraceSegments" {
