@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/lightbox-tracing/lightbox/internal/sampling"
 	"github.com/lightbox-tracing/lightbox/internal/store"
 )
 
@@ -40,6 +41,10 @@ type Options struct {
 	MaxWindow time.Duration
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
+	// Config keeps sampling rules, groups and tags. When nil, Reader is
+	// used if it implements store.ConfigStore (the embedded engine does),
+	// else they live in memory only.
+	Config store.ConfigStore
 }
 
 func (o Options) withDefaults() Options {
@@ -70,12 +75,14 @@ func (o Options) withDefaults() Options {
 
 // API is the X-Ray API handler. It is safe for concurrent use.
 type API struct {
-	opts     Options
-	log      *slog.Logger
-	routes   map[string]operation
-	metrics  *metrics
-	errLog   *logLimiter
-	sampling *reservoirs
+	opts    Options
+	log     *slog.Logger
+	routes  map[string]operation
+	metrics *metrics
+	errLog  *logLimiter
+	rules   *sampling.Manager
+	groups  groupStore
+	tags    tagStore
 }
 
 // New returns the API. Reader must be set.
@@ -85,12 +92,22 @@ func New(opts Options) *API {
 	}
 	opts = opts.withDefaults()
 	a := &API{
-		opts:     opts,
-		log:      opts.Logger,
-		metrics:  newMetrics(opts.Registerer),
-		errLog:   newLogLimiter(time.Second),
-		sampling: newReservoirs(),
+		opts:    opts,
+		log:     opts.Logger,
+		metrics: newMetrics(opts.Registerer),
+		errLog:  newLogLimiter(time.Second),
 	}
+	if opts.Config == nil {
+		if cs, ok := opts.Reader.(store.ConfigStore); ok {
+			opts.Config = cs
+		} else {
+			opts.Config = store.NewMemConfig()
+		}
+	}
+	a.opts.Config = opts.Config
+	a.rules = sampling.New(sampling.Options{Store: opts.Config, Now: opts.Now, Region: opts.Region, AccountID: opts.AccountID})
+	a.groups = groupStore{cs: opts.Config, arnPrefix: "arn:aws:xray:" + opts.Region + ":" + opts.AccountID + ":group/"}
+	a.tags = tagStore{cs: opts.Config}
 	a.routes = a.routeTable()
 	return a
 }

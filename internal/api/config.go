@@ -2,17 +2,10 @@ package api
 
 import (
 	"context"
-	"fmt"
 )
 
 // Operations with fixed answers: Lightbox stores nothing encrypted, sends
-// segments only to itself, has one group and no insights.
-
-const defaultGroupName = "Default"
-
-func (a *API) defaultGroupARN() string {
-	return fmt.Sprintf("arn:aws:xray:%s:%s:group/%s", a.opts.Region, a.opts.AccountID, defaultGroupName)
-}
+// segments only to itself and has no insights.
 
 type telemetryRecord struct {
 	Timestamp               *epochSeconds
@@ -66,34 +59,6 @@ func (a *API) getEncryptionConfig(context.Context, []byte) (any, error) {
 
 func (a *API) getTraceSegmentDestination(context.Context, []byte) (any, error) {
 	return struct{ Destination, Status string }{"XRay", "ACTIVE"}, nil
-}
-
-type insightsConfiguration struct {
-	InsightsEnabled      bool
-	NotificationsEnabled bool
-}
-
-type groupSummary struct {
-	GroupName             string
-	GroupARN              string
-	InsightsConfiguration insightsConfiguration
-}
-
-type getGroupsInput struct {
-	NextToken string
-}
-
-// getGroups lists the built-in Default group (no filter expression: every
-// trace), the only group until group management exists.
-func (a *API) getGroups(_ context.Context, body []byte) (any, error) {
-	var in getGroupsInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if in.NextToken != "" {
-		return nil, invalidRequest("NextToken %.40q was not issued by this server: GetGroups answers in one page", in.NextToken)
-	}
-	return struct{ Groups []groupSummary }{[]groupSummary{{GroupName: defaultGroupName, GroupARN: a.defaultGroupARN()}}}, nil
 }
 
 type getInsightSummariesInput struct {

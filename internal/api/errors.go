@@ -12,6 +12,9 @@ type Error struct {
 	Code    string
 	Status  int
 	Message string
+	// ResourceName is the ARN a ResourceNotFoundException or
+	// TooManyTagsException is about.
+	ResourceName string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -22,6 +25,9 @@ const (
 	CodeUnknownOperation   = "UnknownOperationException"
 	CodeInternalFailure    = "InternalFailure"
 	CodeServiceUnavailable = "ServiceUnavailableException"
+	CodeRuleLimitExceeded  = "RuleLimitExceededException"
+	CodeResourceNotFound   = "ResourceNotFoundException"
+	CodeTooManyTags        = "TooManyTagsException"
 )
 
 func invalidRequest(format string, args ...any) *Error {

@@ -1,8 +1,8 @@
 package api
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
@@ -36,16 +36,6 @@ func parseExpression(member, s string, limit int) (filterexpr.Expr, error) {
 	return e, nil
 }
 
-// groupFilter returns the filter expression of a group a request or a
-// filter expression names. Only the built-in Default group exists so far,
-// and it has no filter (nil: every trace).
-func (a *API) groupFilter(ref *filterexpr.Group) (filterexpr.Expr, error) {
-	if ref.ByARN && ref.Value == a.defaultGroupARN() || !ref.ByARN && ref.Value == defaultGroupName {
-		return nil, nil
-	}
-	return nil, fmt.Errorf("group %q does not exist", ref.Value)
-}
-
 // compileFilter compiles a parsed filter expression; its errors (unknown
 // groups) are the caller's.
 func (a *API) compileFilter(member string, e filterexpr.Expr) (*store.Filter, error) {
@@ -58,30 +48,30 @@ func (a *API) compileFilter(member string, e filterexpr.Expr) (*store.Filter, er
 
 // requestGroup resolves the GroupName and GroupARN of a request into the
 // filter of the traces the group holds: nil when there is no group or the
-// group has no filter. (While Default is the only group, a name and an ARN
-// that both exist cannot disagree.)
+// group has no filter. Both may be given if they name the same group.
 func (a *API) requestGroup(name, arn string) (*store.Filter, error) {
-	var refs []*filterexpr.Group
+	if name == "" && arn == "" {
+		return nil, nil
+	}
+	var np, ap *string
 	if name != "" {
-		refs = append(refs, &filterexpr.Group{Value: name})
+		np = &name
 	}
 	if arn != "" {
-		refs = append(refs, &filterexpr.Group{ByARN: true, Value: arn})
+		ap = &arn
 	}
-	var f *store.Filter
-	for _, ref := range refs {
-		g, err := a.groupFilter(ref)
-		if err != nil {
-			return nil, invalidRequest("%v", err)
-		}
-		if g == nil {
-			continue
-		}
-		if f, err = a.compileFilter("group "+ref.Value, g); err != nil {
-			return nil, err
-		}
+	g, _, err := a.lookupGroup(context.Background(), np, ap)
+	if err != nil {
+		return nil, err
 	}
-	return f, nil
+	if isBlank(g.FilterExpression) {
+		return nil, nil
+	}
+	e, err := parseExpression("group "+g.GroupName, g.FilterExpression, MaxFilterExpression)
+	if err != nil {
+		return nil, err
+	}
+	return a.compileFilter("group "+g.GroupName, e)
 }
 
 // countingFilter wraps f so that the traces its Match examines are counted

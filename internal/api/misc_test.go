@@ -63,20 +63,12 @@ func TestNotSupportedYet(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	calls := map[string]func() error{
-		"CreateGroup": func() error {
-			_, err := e.client.CreateGroup(ctx, &xray.CreateGroupInput{GroupName: aws.String("slow")})
+		"GetInsight": func() error {
+			_, err := e.client.GetInsight(ctx, &xray.GetInsightInput{InsightId: aws.String("x")})
 			return err
 		},
-		"CreateSamplingRule": func() error {
-			_, err := e.client.CreateSamplingRule(ctx, &xray.CreateSamplingRuleInput{SamplingRule: &types.SamplingRule{
-				RuleName: aws.String("r"), ResourceARN: aws.String("*"), Priority: aws.Int32(1), FixedRate: 0.1, ReservoirSize: 1,
-				ServiceName: aws.String("*"), ServiceType: aws.String("*"), Host: aws.String("*"), HTTPMethod: aws.String("*"),
-				URLPath: aws.String("*"), Version: aws.Int32(1),
-			}})
-			return err
-		},
-		"ListTagsForResource": func() error {
-			_, err := e.client.ListTagsForResource(ctx, &xray.ListTagsForResourceInput{ResourceARN: aws.String("arn")})
+		"PutEncryptionConfig": func() error {
+			_, err := e.client.PutEncryptionConfig(ctx, &xray.PutEncryptionConfigInput{Type: types.EncryptionTypeNone})
 			return err
 		},
 	}

@@ -2,86 +2,196 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
+
+	"github.com/lightbox-tracing/lightbox/internal/sampling"
 )
 
-// The Default sampling rule, the only rule until rule management exists.
-// Its values are X-Ray's own defaults (§4.5 of the compatibility spec).
-const (
-	defaultRuleName      = "Default"
-	defaultFixedRate     = 0.05
-	defaultReservoirSize = 1
-	defaultRulePriority  = 10000
-	// targetInterval is how often SDKs should report statistics (s), and
-	// quotaTTL how long a reservoir quota stays valid.
-	targetInterval = 10
-	quotaTTL       = 300
-	// maxStatisticsDocuments is X-Ray's limit per GetSamplingTargets call.
-	maxStatisticsDocuments = 25
-	// ruleModified is when the Default rule last changed: never, as far
-	// as clients are concerned. Reporting "now" would make every SDK
-	// refetch rules on every targets poll (quirk 19).
-	ruleModified = 0
-)
+// maxStatisticsDocuments is X-Ray's limit per GetSamplingTargets call.
+const maxStatisticsDocuments = 25
 
-type samplingRule struct {
-	RuleName      string
-	RuleARN       string
-	ResourceARN   string
-	Priority      int32
-	FixedRate     float64
-	ReservoirSize int32
-	ServiceName   string
-	ServiceType   string
-	Host          string
-	HTTPMethod    string
-	URLPath       string
-	Version       int32
+// samplingError maps the sampling package's errors to X-Ray's.
+func samplingError(err error) error {
+	var ve *sampling.ValidationError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ve):
+		return invalidRequest("%s", ve.Msg)
+	case errors.Is(err, sampling.ErrNoRule):
+		return invalidRequest("%v", err)
+	case errors.Is(err, sampling.ErrRuleLimit):
+		return &Error{Code: CodeRuleLimitExceeded, Status: http.StatusBadRequest, Message: err.Error()}
+	}
+	return err
+}
+
+// samplingRuleInput is a SamplingRule member: pointers so that missing
+// required members can be told from zeros.
+type samplingRuleInput struct {
+	RuleName      *string
+	RuleARN       *string
+	ResourceARN   *string
+	Priority      *int32
+	FixedRate     *finite
+	ReservoirSize *int32
+	ServiceName   *string
+	ServiceType   *string
+	Host          *string
+	HTTPMethod    *string
+	URLPath       *string
+	Version       *int32
 	Attributes    map[string]string
 }
 
-type samplingRuleRecord struct {
-	SamplingRule samplingRule
-	CreatedAt    float64
-	ModifiedAt   float64
+func (in *samplingRuleInput) rule() (sampling.Rule, error) {
+	var missing []string
+	str := func(name string, p *string) string {
+		if p == nil {
+			missing = append(missing, name)
+			return ""
+		}
+		return *p
+	}
+	num := func(name string, p *int32) int32 {
+		if p == nil {
+			missing = append(missing, name)
+			return 0
+		}
+		return *p
+	}
+	r := sampling.Rule{
+		RuleName:      str("RuleName", in.RuleName),
+		ResourceARN:   str("ResourceARN", in.ResourceARN),
+		Priority:      num("Priority", in.Priority),
+		ReservoirSize: num("ReservoirSize", in.ReservoirSize),
+		ServiceName:   str("ServiceName", in.ServiceName),
+		ServiceType:   str("ServiceType", in.ServiceType),
+		Host:          str("Host", in.Host),
+		HTTPMethod:    str("HTTPMethod", in.HTTPMethod),
+		URLPath:       str("URLPath", in.URLPath),
+		Version:       num("Version", in.Version),
+		Attributes:    in.Attributes,
+	}
+	if in.FixedRate == nil {
+		missing = append(missing, "FixedRate")
+	} else {
+		r.FixedRate = float64(*in.FixedRate)
+	}
+	if len(missing) > 0 {
+		return r, invalidRequest("SamplingRule: member %s is required", missing[0])
+	}
+	return r, nil
 }
 
-type getSamplingRulesInput struct {
-	NextToken string
+type createSamplingRuleInput struct {
+	SamplingRule *samplingRuleInput
+	Tags         []tag
 }
 
-type getSamplingRulesOutput struct {
-	SamplingRuleRecords []samplingRuleRecord
+type samplingRuleOutput struct {
+	SamplingRuleRecord sampling.Record
 }
 
-func (a *API) getSamplingRules(_ context.Context, body []byte) (any, error) {
-	var in getSamplingRulesInput
+func (a *API) createSamplingRule(ctx context.Context, body []byte) (any, error) {
+	var in createSamplingRuleInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.SamplingRule == nil {
+		return nil, invalidRequest("member SamplingRule is required")
+	}
+	r, err := in.SamplingRule.rule()
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	rec, err := a.rules.Create(ctx, r)
+	if err != nil {
+		return nil, samplingError(err)
+	}
+	if len(in.Tags) > 0 {
+		if err := a.tags.set(ctx, rec.SamplingRule.RuleARN, in.Tags); err != nil {
+			return nil, err
+		}
+	}
+	return samplingRuleOutput{rec}, nil
+}
+
+type samplingRuleUpdateInput struct {
+	RuleName      *string
+	RuleARN       *string
+	ResourceARN   *string
+	Priority      *int32
+	FixedRate     *finite
+	ReservoirSize *int32
+	ServiceName   *string
+	ServiceType   *string
+	Host          *string
+	HTTPMethod    *string
+	URLPath       *string
+	Attributes    map[string]string
+}
+
+func (a *API) updateSamplingRule(ctx context.Context, body []byte) (any, error) {
+	var in struct{ SamplingRuleUpdate *samplingRuleUpdateInput }
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	u := in.SamplingRuleUpdate
+	if u == nil {
+		return nil, invalidRequest("member SamplingRuleUpdate is required")
+	}
+	up := sampling.Update{
+		RuleName: u.RuleName, RuleARN: u.RuleARN, ResourceARN: u.ResourceARN, Priority: u.Priority,
+		ReservoirSize: u.ReservoirSize, ServiceName: u.ServiceName, ServiceType: u.ServiceType,
+		Host: u.Host, HTTPMethod: u.HTTPMethod, URLPath: u.URLPath, Attributes: u.Attributes,
+	}
+	if u.FixedRate != nil {
+		f := float64(*u.FixedRate)
+		up.FixedRate = &f
+	}
+	rec, err := a.rules.Update(ctx, up)
+	if err != nil {
+		return nil, samplingError(err)
+	}
+	return samplingRuleOutput{rec}, nil
+}
+
+func (a *API) deleteSamplingRule(ctx context.Context, body []byte) (any, error) {
+	var in struct{ RuleName, RuleARN *string }
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	rec, err := a.rules.Delete(ctx, in.RuleName, in.RuleARN)
+	if err != nil {
+		return nil, samplingError(err)
+	}
+	if err := a.tags.drop(ctx, rec.SamplingRule.RuleARN); err != nil {
+		return nil, err
+	}
+	return samplingRuleOutput{rec}, nil
+}
+
+// getSamplingRules answers in one page: there are at most 26 rules.
+func (a *API) getSamplingRules(ctx context.Context, body []byte) (any, error) {
+	var in struct{ NextToken string }
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
 	if in.NextToken != "" {
 		return nil, invalidRequest("NextToken %.40q was not issued by this server: GetSamplingRules answers in one page", in.NextToken)
 	}
-	return getSamplingRulesOutput{SamplingRuleRecords: []samplingRuleRecord{{
-		SamplingRule: samplingRule{
-			RuleName:      defaultRuleName,
-			RuleARN:       fmt.Sprintf("arn:aws:xray:%s:%s:sampling-rule/%s", a.opts.Region, a.opts.AccountID, defaultRuleName),
-			ResourceARN:   "*",
-			Priority:      defaultRulePriority,
-			FixedRate:     defaultFixedRate,
-			ReservoirSize: defaultReservoirSize,
-			ServiceName:   "*",
-			ServiceType:   "*",
-			Host:          "*",
-			HTTPMethod:    "*",
-			URLPath:       "*",
-			Version:       1,
-			Attributes:    map[string]string{},
-		},
-		CreatedAt:  ruleModified,
-		ModifiedAt: ruleModified,
-	}}}, nil
+	recs, err := a.rules.Rules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ SamplingRuleRecords []sampling.Record }{recs}, nil
 }
 
 type samplingStatisticsDocument struct {
@@ -107,25 +217,11 @@ type getSamplingTargetsInput struct {
 	SamplingBoostStatisticsDocuments []samplingBoostStatisticsDocument
 }
 
-type samplingTargetDocument struct {
-	RuleName          string
-	FixedRate         float64 // always present: aws-xray-sdk-go rejects a target without it
-	ReservoirQuota    int32
-	ReservoirQuotaTTL float64
-	Interval          int32
-}
-
-type unprocessedStatistics struct {
-	RuleName  string
-	ErrorCode string
-	Message   string
-}
-
 type getSamplingTargetsOutput struct {
-	SamplingTargetDocuments    []samplingTargetDocument
+	SamplingTargetDocuments    []sampling.Target
 	LastRuleModification       float64
-	UnprocessedStatistics      []unprocessedStatistics
-	UnprocessedBoostStatistics []unprocessedStatistics `json:",omitempty"`
+	UnprocessedStatistics      []sampling.Unprocessed
+	UnprocessedBoostStatistics []sampling.Unprocessed `json:",omitempty"`
 }
 
 var clientIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
@@ -134,7 +230,7 @@ var clientIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
 // each rule they report on. Reports on rules that do not exist go to
 // UnprocessedStatistics with code "400", which tells SDKs to refetch the
 // rules (quirk 18).
-func (a *API) getSamplingTargets(_ context.Context, body []byte) (any, error) {
+func (a *API) getSamplingTargets(ctx context.Context, body []byte) (any, error) {
 	var in getSamplingTargetsInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -145,55 +241,78 @@ func (a *API) getSamplingTargets(_ context.Context, body []byte) (any, error) {
 	case n > maxStatisticsDocuments:
 		return nil, invalidRequest("SamplingStatisticsDocuments has %d documents; the limit is %d", n, maxStatisticsDocuments)
 	}
+	stats := make([]sampling.Statistics, 0, len(in.SamplingStatisticsDocuments))
 	for i, d := range in.SamplingStatisticsDocuments {
 		if err := d.validate(); err != nil {
 			return nil, invalidRequest("SamplingStatisticsDocuments[%d]: %v", i, err)
 		}
+		stats = append(stats, sampling.Statistics{
+			RuleName: *d.RuleName, ClientID: *d.ClientID, Timestamp: float64(*d.Timestamp),
+			RequestCount: int64(*d.RequestCount), SampledCount: int64(*d.SampledCount), BorrowCount: int64(d.BorrowCount),
+		})
 	}
 	for i, d := range in.SamplingBoostStatisticsDocuments {
 		if err := d.validate(); err != nil {
 			return nil, invalidRequest("SamplingBoostStatisticsDocuments[%d]: %v", i, err)
 		}
 	}
-
-	now := a.opts.Now()
+	t, err := a.rules.Targets(ctx, stats)
+	if err != nil {
+		return nil, err
+	}
 	out := getSamplingTargetsOutput{
-		SamplingTargetDocuments: []samplingTargetDocument{},
-		LastRuleModification:    ruleModified,
-		UnprocessedStatistics:   []unprocessedStatistics{},
+		SamplingTargetDocuments: t.Targets,
+		LastRuleModification:    t.LastRuleModification,
+		UnprocessedStatistics:   t.Unprocessed,
 	}
-	answered := map[string]bool{}
-	for _, d := range in.SamplingStatisticsDocuments {
-		rule := *d.RuleName
-		if rule != defaultRuleName {
-			out.UnprocessedStatistics = append(out.UnprocessedStatistics, unknownRule(rule))
-			continue
+	// Boost statistics feed adaptive sampling, which no rule enables: on
+	// an existing rule they have nothing to update.
+	if len(in.SamplingBoostStatisticsDocuments) > 0 {
+		recs, err := a.rules.Rules(ctx)
+		if err != nil {
+			return nil, err
 		}
-		quota := a.sampling.quota(rule, *d.ClientID, defaultReservoirSize, int64(*d.RequestCount), now)
-		if answered[rule] {
-			continue // one target per rule; the last report above still counted
+		exists := map[string]bool{}
+		for _, r := range recs {
+			exists[r.SamplingRule.RuleName] = true
 		}
-		answered[rule] = true
-		out.SamplingTargetDocuments = append(out.SamplingTargetDocuments, samplingTargetDocument{
-			RuleName:          rule,
-			FixedRate:         defaultFixedRate,
-			ReservoirQuota:    int32(quota),
-			ReservoirQuotaTTL: float64(now.Unix() + quotaTTL),
-			Interval:          targetInterval,
-		})
-	}
-	// Boost statistics feed adaptive sampling, which no rule enables yet:
-	// those on the Default rule have nothing to update.
-	for _, d := range in.SamplingBoostStatisticsDocuments {
-		if *d.RuleName != defaultRuleName {
-			out.UnprocessedBoostStatistics = append(out.UnprocessedBoostStatistics, unknownRule(*d.RuleName))
+		for _, d := range in.SamplingBoostStatisticsDocuments {
+			if !exists[*d.RuleName] {
+				out.UnprocessedBoostStatistics = append(out.UnprocessedBoostStatistics, sampling.UnknownRule(*d.RuleName))
+			}
 		}
 	}
 	return out, nil
 }
 
-func unknownRule(name string) unprocessedStatistics {
-	return unprocessedStatistics{RuleName: name, ErrorCode: "400", Message: fmt.Sprintf("sampling rule %q does not exist", name)}
+type samplingStatisticSummary struct {
+	RuleName     string
+	Timestamp    float64
+	RequestCount int64
+	BorrowCount  int64
+	SampledCount int64
+}
+
+// getSamplingStatisticSummaries reports, for each rule, the sums of the
+// last reports of the SDK clients active on it (one page).
+func (a *API) getSamplingStatisticSummaries(ctx context.Context, body []byte) (any, error) {
+	var in struct{ NextToken string }
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.NextToken != "" {
+		return nil, invalidRequest("NextToken %.40q was not issued by this server: GetSamplingStatisticSummaries answers in one page", in.NextToken)
+	}
+	sums, err := a.rules.Summaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]samplingStatisticSummary, 0, len(sums))
+	for _, s := range sums {
+		out = append(out, samplingStatisticSummary{RuleName: s.RuleName, Timestamp: s.Timestamp,
+			RequestCount: s.RequestCount, BorrowCount: s.BorrowCount, SampledCount: s.SampledCount})
+	}
+	return struct{ SamplingStatisticSummaries []samplingStatisticSummary }{out}, nil
 }
 
 func (d *samplingStatisticsDocument) validate() error {

@@ -98,9 +98,10 @@ func (a *API) writeError(w http.ResponseWriter, reqID, opName string, err error)
 	}
 	w.Header().Set("x-amzn-ErrorType", e.Code)
 	body, _ := encodeJSON(struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}{e.Code, e.Message})
+		Type         string `json:"__type"`
+		Message      string `json:"message"`
+		ResourceName string `json:",omitempty"`
+	}{e.Code, e.Message, e.ResourceName})
 	writeBody(w, e.Status, body)
 	return e.Status
 }
