@@ -88,9 +88,10 @@ func New(opts Options) (*Forwarder, error) {
 }
 
 // WriteSegments buffers docs for upload and returns at once. Documents
-// that do not fit in the buffer are dropped (reason "buffer_full") and
-// counted; the call still returns nil because every document is accounted
-// for. After Close it returns store.ErrClosed.
+// that do not fit in the buffer go to the spool when there is one, and are
+// otherwise dropped (reason "buffer_full") and counted; the call still
+// returns nil because every document is accounted for. After Close it
+// returns store.ErrClosed.
 func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -101,7 +102,8 @@ func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) e
 	// While anything waits in the spool, new documents queue behind it,
 	// so that documents reach the upstream in the order they came.
 	spooling := f.spool != nil && !f.spool.empty()
-	dropped, spooled := map[string]int{}, 0
+	var dropped [len(counters{}.dropped)]int // by index in Reasons
+	spooled := 0
 	for _, d := range docs {
 		// Only this method and the replayer add, both under f.mu;
 		// uploaders only subtract, so the check cannot be overtaken.
@@ -111,7 +113,7 @@ func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) e
 		}
 		f.flushFullLocked()
 		if f.spool == nil {
-			dropped[ReasonBufferFull]++
+			dropped[reasonIndex(ReasonBufferFull)]++
 			continue
 		}
 		spooling = true
@@ -119,17 +121,21 @@ func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) e
 		case err == nil:
 			spooled++
 		case errors.Is(err, errSpoolFull):
-			dropped[ReasonSpoolFull]++
+			dropped[reasonIndex(ReasonSpoolFull)]++
 		default:
-			dropped[ReasonSpoolError]++
+			dropped[reasonIndex(ReasonSpoolError)]++
 			f.rlog.warn(ReasonSpoolError, "cannot spool segment document", "err", err)
 		}
 	}
 	if spooled > 0 {
 		f.wake()
 	}
-	for reason, n := range dropped {
-		f.c.dropped[reasonIndex(reason)].Add(int64(n))
+	for i, n := range dropped {
+		if n == 0 {
+			continue
+		}
+		reason := Reasons[i]
+		f.c.dropped[i].Add(int64(n))
 		f.rlog.warn(reason, "dropped segment documents: the forward buffer is full (raise TotalBufferSizeMB / --buffer-memory or the spool size, or check the upstream)",
 			"documents", n, "buffer_bytes", f.opts.BufferBytes, "spool_bytes", f.opts.SpoolBytes)
 	}
