@@ -18,7 +18,7 @@ func runDemo(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	daemonAddr := fs.String("daemon-address", "", "where to send segments: a Lightbox's UDP host:port (default 127.0.0.1:2000, or AWS_XRAY_DAEMON_ADDRESS)")
 	var o demo.RunOptions
-	fs.StringVar(&o.Config.Listen, "listen", "127.0.0.1:0", "address of the ImageTrends web front end (default: an ephemeral loopback port)")
+	fs.StringVar(&o.Config.Listen, "listen", "127.0.0.1:0", "address of the ImageTrends web front end (port 0: any free port)")
 	fs.StringVar(&o.Config.PostgresDSN, "postgres-dsn", "", "store users and photos in this PostgreSQL database instead of an embedded SQLite")
 	fs.IntVar(&o.Config.Users, "users", 0, "simulated users (default 50, more at high rates)")
 	fs.Float64Var(&o.Traffic.Rate, "rate", demo.DefaultRate, "requests per second the simulated users send (0: none, just serve the app)")

@@ -59,14 +59,15 @@ func (s *server) url() string { return "http://" + s.ln.Addr().String() }
 // New opens the database, creates the accounts and binds every port;
 // nothing is served until Start. On error everything already opened is
 // closed again.
-func New(cfg Config) (d *Demo, err error) {
+func New(cfg Config) (*Demo, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	d = &Demo{cfg: cfg, log: cfg.Logger, accounts: accounts(cfg.Users)}
+	d := &Demo{cfg: cfg, log: cfg.Logger, accounts: accounts(cfg.Users)}
+	ok := false
 	defer func() {
-		if err != nil {
+		if !ok {
 			d.Close(context.Background())
 		}
 	}()
@@ -138,6 +139,7 @@ func New(cfg Config) (d *Demo, err error) {
 	if err != nil {
 		return nil, err
 	}
+	ok = true
 	return d, nil
 }
 
