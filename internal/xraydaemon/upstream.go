@@ -59,9 +59,11 @@ func newUpstream(ctx context.Context, c Config) (*upstream, error) {
 	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(hc)}
 	if c.Region != "" {
 		opts = append(opts, config.WithRegion(c.Region))
-	} else if !c.LocalMode {
+	} else if !c.LocalMode && c.Endpoint == "" {
 		// The X-Ray daemon asks EC2 instance metadata for the region
-		// unless told it runs elsewhere (-o).
+		// unless told it runs elsewhere (-o). With an explicit endpoint
+		// (a Lightbox) the region only scopes signatures, so no time is
+		// spent asking.
 		opts = append(opts, config.WithEC2IMDSRegion())
 	}
 	if c.Profile != "" {
