@@ -1,0 +1,113 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/xray"
+	"github.com/aws/aws-sdk-go-v2/service/xray/types"
+	"github.com/aws/aws-xray-sdk-go/daemoncfg"
+	sdksampling "github.com/aws/aws-xray-sdk-go/strategy/sampling"
+)
+
+// These tests run the real aws-xray-sdk-go centralized sampler against the
+// API on loopback (it sends unsigned, chunked requests, quirk 5), with the
+// real clock: the SDK compares LastRuleModification and quota TTLs with
+// its own.
+
+func sdkStrategy(t *testing.T, e *env) *sdksampling.CentralizedStrategy {
+	t.Helper()
+	s, err := sdksampling.NewCentralizedStrategy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(e.srv.URL, "http://")
+	endpoints, err := daemoncfg.GetDaemonEndpointsFromString("tcp:" + addr + " udp:127.0.0.1:2000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.LoadDaemonEndpoints(endpoints)
+	return s
+}
+
+func pathRequest(path string) *sdksampling.Request {
+	return &sdksampling.Request{Host: "shop.example", Method: "GET", URL: path, ServiceName: "shop"}
+}
+
+// waitForRule calls ShouldTrace until the decision names rule, keeping
+// statistics flowing so that the SDK polls targets.
+func waitForRule(t *testing.T, s *sdksampling.CentralizedStrategy, req *sdksampling.Request, rule string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		d := s.ShouldTrace(req)
+		if d.Rule != nil && *d.Rule == rule {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the SDK did not apply rule %q to %s within %v (last decision rule %v)", rule, req.URL, within, aws.ToString(d.Rule))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func countSampled(s *sdksampling.CentralizedStrategy, req *sdksampling.Request, n int) int {
+	sampled := 0
+	for range n {
+		if s.ShouldTrace(req).Sample {
+			sampled++
+		}
+	}
+	return sampled
+}
+
+func createRule(t *testing.T, c *xray.Client, name, path string, priority, reservoir int32, rate float64) {
+	t.Helper()
+	_, err := c.CreateSamplingRule(context.Background(), &xray.CreateSamplingRuleInput{SamplingRule: &types.SamplingRule{
+		RuleName: aws.String(name), ResourceARN: aws.String("*"), Priority: aws.Int32(priority), FixedRate: rate,
+		ReservoirSize: reservoir, ServiceName: aws.String("*"), ServiceType: aws.String("*"), Host: aws.String("*"),
+		HTTPMethod: aws.String("*"), URLPath: aws.String(path), Version: aws.Int32(1),
+	}})
+	if err != nil {
+		t.Fatalf("CreateSamplingRule %s: %v", name, err)
+	}
+}
+
+func TestSDKAppliesRules(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Now = time.Now })
+	createRule(t, e.client, "quiet", "/health*", 1, 0, 0)
+	createRule(t, e.client, "everything", "/checkout", 2, 0, 1)
+	s := sdkStrategy(t, e)
+	waitForRule(t, s, pathRequest("/healthz"), "quiet", 10*time.Second)
+
+	if n := countSampled(s, pathRequest("/healthz"), 300); n != 0 {
+		t.Errorf("sampled %d of 300 requests to /healthz under ReservoirSize 0, FixedRate 0; want none", n)
+	}
+	if n := countSampled(s, pathRequest("/checkout"), 300); n != 300 {
+		t.Errorf("sampled %d of 300 requests to /checkout under FixedRate 1; want all", n)
+	}
+	// Other paths fall to Default: the reservoir's first request, then ~5 %.
+	if n := countSampled(s, pathRequest("/cart"), 400); n < 1 || n > 60 {
+		t.Errorf("sampled %d of 400 requests to /cart under Default; want a few", n)
+	}
+}
+
+// A rule created while the SDK runs takes effect at its next targets poll
+// (~10 s): LastRuleModification moves, and the SDK refetches the rules.
+func TestSDKPicksUpNewRuleWithoutRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the SDK's 10 s targets poll")
+	}
+	e := newEnv(t, func(o *Options) { o.Now = time.Now })
+	s := sdkStrategy(t, e)
+	req := pathRequest("/healthz")
+	waitForRule(t, s, req, "Default", 10*time.Second)
+	createRule(t, e.client, "quiet", "/healthz", 1, 0, 0)
+	waitForRule(t, s, req, "quiet", 25*time.Second)
+	if n := countSampled(s, req, 300); n != 0 {
+		t.Errorf("sampled %d of 300 requests after the quiet rule arrived; want none", n)
+	}
+}
