@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,10 @@ import (
 // real clock: the SDK compares LastRuleModification and quota TTLs with
 // its own.
 
+// sdkStart serializes the SDK's start (its first ShouldTrace), which
+// creates an aws-sdk-go v1 session that writes package state unguarded.
+var sdkStart sync.Mutex
+
 func sdkStrategy(t *testing.T, e *env) *sdksampling.CentralizedStrategy {
 	t.Helper()
 	s, err := sdksampling.NewCentralizedStrategy()
@@ -30,6 +35,9 @@ func sdkStrategy(t *testing.T, e *env) *sdksampling.CentralizedStrategy {
 		t.Fatal(err)
 	}
 	s.LoadDaemonEndpoints(endpoints)
+	sdkStart.Lock()
+	s.ShouldTrace(pathRequest("/start"))
+	sdkStart.Unlock()
 	return s
 }
 
@@ -101,6 +109,7 @@ func TestSDKPicksUpNewRuleWithoutRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the SDK's 10 s targets poll")
 	}
+	t.Parallel()
 	e := newEnv(t, func(o *Options) { o.Now = time.Now })
 	s := sdkStrategy(t, e)
 	req := pathRequest("/healthz")
@@ -109,5 +118,61 @@ func TestSDKPicksUpNewRuleWithoutRestart(t *testing.T) {
 	waitForRule(t, s, req, "quiet", 25*time.Second)
 	if n := countSampled(s, req, 300); n != 0 {
 		t.Errorf("sampled %d of 300 requests after the quiet rule arrived; want none", n)
+	}
+}
+
+// Several SDK clients on one rule share its reservoir: once targets have
+// been handed out (the first poll, ~10 s), they sample at most
+// ReservoirSize requests per second together.
+func TestSDKClientsShareReservoir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the SDK's 10 s targets poll")
+	}
+	t.Parallel()
+	e := newEnv(t, func(o *Options) { o.Now = time.Now })
+	createRule(t, e.client, "shared", "/shared", 1, 1, 0)
+	clients := []*sdksampling.CentralizedStrategy{sdkStrategy(t, e), sdkStrategy(t, e), sdkStrategy(t, e)}
+	req := pathRequest("/shared")
+	for _, c := range clients {
+		waitForRule(t, c, req, "shared", 10*time.Second)
+	}
+	// Keep every client busy until each has reported and received its
+	// quota; before that each may borrow one request a second.
+	ctx := context.Background()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		for _, c := range clients {
+			c.ShouldTrace(req)
+		}
+		sums, err := e.client.GetSamplingStatisticSummaries(ctx, &xray.GetSamplingStatisticSummariesInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sums.SamplingStatisticSummaries) == 1 && sums.SamplingStatisticSummaries[0].RequestCount >= int32(len(clients)) {
+			break // every client reported at least once
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the clients did not all report within 20 s: %+v", sums.SamplingStatisticSummaries)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // let the last poll's targets land
+	perSecond := map[int64]int{}
+	end := time.Now().Add(2500 * time.Millisecond)
+	for time.Now().Before(end) {
+		for _, c := range clients {
+			if c.ShouldTrace(req).Sample {
+				perSecond[time.Now().Unix()]++
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	for sec, n := range perSecond {
+		if n > 1 {
+			t.Errorf("second %d: %d clients sampled together, want at most the reservoir of 1 (all: %v)", sec, n, perSecond)
+		}
+	}
+	if len(perSecond) == 0 {
+		t.Errorf("no request sampled in 2.5 s; the reservoir of 1/s should have taken some")
 	}
 }

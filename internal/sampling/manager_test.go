@@ -173,8 +173,12 @@ func TestTargetsSplitReservoir(t *testing.T) {
 	if q := a.Targets[0].ReservoirQuota; q != 10 {
 		t.Fatalf("single client quota = %d, want 10", q)
 	}
-	b := report("bbbbbbbbbbbbbbbbbbbbbbbb", 10)
+	// b joins while a holds the whole reservoir until a polls again.
+	if q := report("bbbbbbbbbbbbbbbbbbbbbbbb", 10).Targets[0].ReservoirQuota; q != 0 {
+		t.Fatalf("newcomer quota while a holds all = %d, want 0", q)
+	}
 	a = report("aaaaaaaaaaaaaaaaaaaaaaaa", 30)
+	b := report("bbbbbbbbbbbbbbbbbbbbbbbb", 10)
 	qa, qb := a.Targets[0].ReservoirQuota, b.Targets[0].ReservoirQuota
 	if qa != 8 || qb != 2 { // 7.5 + the leftover to the busiest; 2.5 floored
 		t.Fatalf("split 30:10 of 10 = %d, %d; want 8, 2", qa, qb)

@@ -13,9 +13,11 @@ const clientWindow = time.Minute
 
 // reservoirs splits each rule's reservoir (traces per second across the
 // fleet) among the SDK clients that reported on the rule recently, in
-// proportion to their request counts. It is the simplest split that stays
-// within the reservoir in total: floors first, the remainder one by one to
-// the busiest clients.
+// proportion to their request counts: floors first, the remainder one by
+// one to the busiest clients. Clients poll at different moments and each
+// keeps its quota until its next poll, so a client never gets more than
+// what the other active clients' outstanding quotas leave: the quotas held
+// at any moment add up to at most the reservoir.
 type reservoirs struct {
 	mu    sync.Mutex
 	rules map[string]map[string]clientReport // rule → client ID → last report
@@ -25,6 +27,7 @@ type clientReport struct {
 	at                          time.Time
 	requests, sampled, borrowed int64
 	timestamp                   float64 // the report's own Timestamp
+	granted                     int     // the quota this client was given
 }
 
 func newReservoirs() *reservoirs {
@@ -42,6 +45,7 @@ func (r *reservoirs) quota(rule, client string, size int, rep clientReport, now 
 	}
 	rep.at = now
 	clients[client] = rep
+	held := 0 // quotas the other active clients hold until they poll again
 
 	type share struct {
 		id       string
@@ -57,6 +61,9 @@ func (r *reservoirs) quota(rule, client string, size int, rep clientReport, now 
 		}
 		shares = append(shares, share{id: id, requests: c.requests})
 		total += c.requests
+		if id != client {
+			held += c.granted
+		}
 	}
 	// Busiest first; ties by ID so that the split is deterministic.
 	slices.SortFunc(shares, func(a, b share) int {
@@ -75,7 +82,10 @@ func (r *reservoirs) quota(rule, client string, size int, rep clientReport, now 
 	}
 	for _, s := range shares {
 		if s.id == client {
-			return s.quota
+			q := max(0, min(s.quota, size-held))
+			rep.granted = q
+			clients[client] = rep
+			return q
 		}
 	}
 	return 0
