@@ -151,8 +151,15 @@ func TestAWSCLIv2(t *testing.T) {
 	if err == nil || !strings.Contains(se, "InvalidRequestException") {
 		t.Errorf("an inverted time range: err %v, stderr %q; want an InvalidRequestException", err, se)
 	}
-	se, err = runCLI(t, srv, nil, "get-trace-summaries", "--start-time", start, "--end-time", end, "--filter-expression", "responsetime > 2")
-	if err == nil || !strings.Contains(se, "InvalidRequestException") || !strings.Contains(se, "filter") {
-		t.Errorf("a filter expression: err %v, stderr %q; want an InvalidRequestException about filters", err, se)
+	var filtered struct{ TraceSummaries []struct{ Id string } }
+	if se, err := runCLI(t, srv, &filtered, "get-trace-summaries", "--start-time", start, "--end-time", end, "--filter-expression", `http.url ENDSWITH "/7"`); err != nil {
+		t.Fatalf("get-trace-summaries with a filter: %v\n%s", err, se)
+	}
+	if len(filtered.TraceSummaries) != 1 || filtered.TraceSummaries[0].Id != ids[7] {
+		t.Errorf("filtered summaries = %+v, want only %s", filtered.TraceSummaries, ids[7])
+	}
+	se, err = runCLI(t, srv, nil, "get-trace-summaries", "--start-time", start, "--end-time", end, "--filter-expression", "responsetime >")
+	if err == nil || !strings.Contains(se, "InvalidRequestException") || !strings.Contains(se, "column 15") {
+		t.Errorf("an invalid filter expression: err %v, stderr %q; want an InvalidRequestException naming column 15", err, se)
 	}
 }
