@@ -144,13 +144,17 @@ func TestGetSamplingTargetsSDK(t *testing.T) {
 	if q := aws.ToInt32(report(a, 5).ReservoirQuota); q != 1 {
 		t.Errorf("sole client quota = %d, want the whole reservoir (1)", q)
 	}
-	// b is busier: the one trace per second goes to b, none to a.
-	if q := aws.ToInt32(report(b, 50).ReservoirQuota); q != 1 {
-		t.Errorf("busier client quota = %d, want 1", q)
+	// b is busier, but a holds the one trace per second until it polls
+	// again; then it goes to b, none to a.
+	if q := aws.ToInt32(report(b, 50).ReservoirQuota); q != 0 {
+		t.Errorf("busier newcomer's quota while a holds the reservoir = %d, want 0", q)
 	}
 	if d := report(a, 5); aws.ToInt32(d.ReservoirQuota) != 0 || d.FixedRate != 0.05 || aws.ToInt32(d.Interval) != 10 ||
 		d.ReservoirQuotaTTL.Unix() != now.Unix()+300 {
 		t.Errorf("quieter client target = quota %d rate %v interval %d ttl %v", aws.ToInt32(d.ReservoirQuota), d.FixedRate, aws.ToInt32(d.Interval), d.ReservoirQuotaTTL)
+	}
+	if q := aws.ToInt32(report(b, 50).ReservoirQuota); q != 1 {
+		t.Errorf("busier client quota = %d, want 1", q)
 	}
 	// A minute later b has gone quiet and a gets the reservoir back.
 	now = now.Add(2 * time.Minute)
