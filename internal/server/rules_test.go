@@ -1,0 +1,78 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+	"github.com/aws/aws-sdk-go-v2/service/xray/types"
+	"github.com/aws/aws-xray-sdk-go/daemoncfg"
+	"github.com/aws/aws-xray-sdk-go/strategy/sampling"
+
+	"github.com/lightbox-tracing/lightbox/internal/server"
+)
+
+// A sampling rule created through the API survives a restart of the
+// server, and the real SDK sampler, pointed at the daemon's TCP port,
+// applies it: no trace for the rule's path, Default for the others.
+func TestSamplingRulesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	first, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: dir,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Start()
+	ctx := context.Background()
+	_, err = xrayClient(first).CreateSamplingRule(ctx, &awsxray.CreateSamplingRuleInput{SamplingRule: &types.SamplingRule{
+		RuleName: aws.String("no-health"), ResourceARN: aws.String("*"), Priority: aws.Int32(1), FixedRate: 0, ReservoirSize: 0,
+		ServiceName: aws.String("*"), ServiceType: aws.String("*"), Host: aws.String("*"), HTTPMethod: aws.String("*"),
+		URLPath: aws.String("/health"), Version: aws.Int32(1),
+	}})
+	if err != nil {
+		t.Fatalf("CreateSamplingRule: %v", err)
+	}
+	if err := first.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := startServer(t, dir)
+	strategy, err := sampling.NewCentralizedStrategy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoints, err := daemoncfg.GetDaemonEndpointsFromString("tcp:" + srv.TCPAddr().String() + " udp:" + srv.UDPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	strategy.LoadDaemonEndpoints(endpoints)
+	health := &sampling.Request{Host: "app", Method: "GET", URL: "/health", ServiceName: "app"}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		d := strategy.ShouldTrace(health)
+		if d.Rule != nil && *d.Rule == "no-health" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the SDK never applied the stored rule (last decision %+v)", d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	other := &sampling.Request{Host: "app", Method: "GET", URL: "/orders", ServiceName: "app"}
+	var healthSampled, otherSampled int
+	for range 300 {
+		if strategy.ShouldTrace(health).Sample {
+			healthSampled++
+		}
+		if strategy.ShouldTrace(other).Sample {
+			otherSampled++
+		}
+	}
+	if healthSampled != 0 || otherSampled == 0 {
+		t.Errorf("sampled %d of 300 /health and %d of 300 /orders requests; want none and some", healthSampled, otherSampled)
+	}
+}
