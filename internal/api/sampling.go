@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,6 +46,17 @@ type samplingRuleInput struct {
 	URLPath       *string
 	Version       *int32
 	Attributes    map[string]string
+	// SamplingRateBoost (adaptive sampling) is refused, not ignored.
+	SamplingRateBoost json.RawMessage
+}
+
+// refuseBoost refuses a SamplingRateBoost member: Lightbox has no adaptive
+// sampling, and ignoring the member would silently change the rule.
+func refuseBoost(raw json.RawMessage) error {
+	if len(raw) > 0 && string(raw) != "null" {
+		return notSupportedYet("SamplingRateBoost (adaptive sampling) is not supported yet")
+	}
+	return nil
 }
 
 func (in *samplingRuleInput) rule() (sampling.Rule, error) {
@@ -104,6 +116,9 @@ func (a *API) createSamplingRule(ctx context.Context, body []byte) (any, error) 
 	if in.SamplingRule == nil {
 		return nil, invalidRequest("member SamplingRule is required")
 	}
+	if err := refuseBoost(in.SamplingRule.SamplingRateBoost); err != nil {
+		return nil, err
+	}
 	r, err := in.SamplingRule.rule()
 	if err != nil {
 		return nil, err
@@ -136,6 +151,8 @@ type samplingRuleUpdateInput struct {
 	HTTPMethod    *string
 	URLPath       *string
 	Attributes    map[string]string
+	// SamplingRateBoost is refused (refuseBoost).
+	SamplingRateBoost json.RawMessage
 }
 
 func (a *API) updateSamplingRule(ctx context.Context, body []byte) (any, error) {
@@ -146,6 +163,9 @@ func (a *API) updateSamplingRule(ctx context.Context, body []byte) (any, error) 
 	u := in.SamplingRuleUpdate
 	if u == nil {
 		return nil, invalidRequest("member SamplingRuleUpdate is required")
+	}
+	if err := refuseBoost(u.SamplingRateBoost); err != nil {
+		return nil, err
 	}
 	up := sampling.Update{
 		RuleName: u.RuleName, RuleARN: u.RuleARN, ResourceARN: u.ResourceARN, Priority: u.Priority,
