@@ -147,6 +147,24 @@ func TestSamplingRuleErrors(t *testing.T) {
 	check("update Default path", err, "only FixedRate and ReservoirSize of the Default rule can be updated")
 	_, err = e.client.UpdateSamplingRule(ctx, &xray.UpdateSamplingRuleInput{SamplingRuleUpdate: &types.SamplingRuleUpdate{FixedRate: aws.Float64(1)}})
 	check("update without a name", err, "either RuleName or RuleARN is required")
+	_, err = e.client.UpdateSamplingRule(ctx, &xray.UpdateSamplingRuleInput{SamplingRuleUpdate: &types.SamplingRuleUpdate{
+		RuleName: aws.String("Default"), RuleARN: aws.String("arn:aws:xray:us-east-1:000000000000:sampling-rule/Default")}})
+	check("update by name and ARN", err, "give RuleName or RuleARN, not both")
+	_, err = e.client.UpdateSamplingRule(ctx, &xray.UpdateSamplingRuleInput{SamplingRuleUpdate: &types.SamplingRuleUpdate{
+		RuleARN: aws.String("arn:aws:xray:us-east-1:000000000000:sampling-rule/nope")}})
+	check("update unknown ARN", err, `no sampling rule has ARN "arn:aws:xray:us-east-1:000000000000:sampling-rule/nope"`)
+	_, err = e.client.UpdateSamplingRule(ctx, &xray.UpdateSamplingRuleInput{SamplingRuleUpdate: &types.SamplingRuleUpdate{
+		RuleName: aws.String("Default"), FixedRate: aws.Float64(2)}})
+	check("update Default rate", err, "FixedRate 2 is not between 0 and 1")
+	if _, err := e.client.CreateSamplingRule(ctx, &xray.CreateSamplingRuleInput{SamplingRule: sdkRule("u", 10)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client.UpdateSamplingRule(ctx, &xray.UpdateSamplingRuleInput{SamplingRuleUpdate: &types.SamplingRuleUpdate{
+		RuleName: aws.String("u"), Priority: aws.Int32(10000)}})
+	check("update priority", err, "Priority 10000 is not between 1 and 9999")
+	if _, err := e.client.DeleteSamplingRule(ctx, &xray.DeleteSamplingRuleInput{RuleName: aws.String("u")}); err != nil {
+		t.Fatal(err)
+	}
 
 	for i := range 25 {
 		if _, err := e.client.CreateSamplingRule(ctx, &xray.CreateSamplingRuleInput{SamplingRule: sdkRule(fmt.Sprint("r", i), 10)}); err != nil {
