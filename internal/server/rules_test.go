@@ -2,8 +2,13 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/xray/types"
 	"github.com/aws/aws-xray-sdk-go/daemoncfg"
 	"github.com/aws/aws-xray-sdk-go/strategy/sampling"
+	"github.com/aws/aws-xray-sdk-go/xray"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
 )
@@ -32,6 +38,14 @@ func TestSamplingRulesSurviveRestart(t *testing.T) {
 		RuleName: aws.String("no-health"), ResourceARN: aws.String("*"), Priority: aws.Int32(1), FixedRate: 0, ReservoirSize: 0,
 		ServiceName: aws.String("*"), ServiceType: aws.String("*"), Host: aws.String("*"), HTTPMethod: aws.String("*"),
 		URLPath: aws.String("/health"), Version: aws.Int32(1),
+	}})
+	if err != nil {
+		t.Fatalf("CreateSamplingRule: %v", err)
+	}
+	_, err = xrayClient(first).CreateSamplingRule(ctx, &awsxray.CreateSamplingRuleInput{SamplingRule: &types.SamplingRule{
+		RuleName: aws.String("all-orders"), ResourceARN: aws.String("*"), Priority: aws.Int32(2), FixedRate: 1, ReservoirSize: 0,
+		ServiceName: aws.String("*"), ServiceType: aws.String("*"), Host: aws.String("*"), HTTPMethod: aws.String("*"),
+		URLPath: aws.String("/orders*"), Version: aws.Int32(1),
 	}})
 	if err != nil {
 		t.Fatalf("CreateSamplingRule: %v", err)
@@ -76,7 +90,39 @@ func TestSamplingRulesSurviveRestart(t *testing.T) {
 			otherSampled++
 		}
 	}
-	if healthSampled != 0 || otherSampled == 0 {
-		t.Errorf("sampled %d of 300 /health and %d of 300 /orders requests; want none and some", healthSampled, otherSampled)
+	if healthSampled != 0 || otherSampled != 300 {
+		t.Errorf("sampled %d of 300 /health and %d of 300 /orders requests; want none and all", healthSampled, otherSampled)
+	}
+
+	// The same sampler inside an instrumented app: only /orders requests
+	// become traces.
+	emitter, err := xray.NewDefaultEmitter(srv.UDPAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appCtx, err := xray.ContextWithConfig(context.Background(), xray.Config{
+		DaemonAddr: srv.UDPAddr().String(), Emitter: emitter, SamplingStrategy: strategy,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
+	app := httptest.NewServer(xray.HandlerWithContext(appCtx, xray.NewFixedSegmentNamer("app"), ok))
+	defer app.Close()
+	start := time.Now().Add(-time.Minute)
+	for i := range 10 {
+		for _, path := range []string{"/health", fmt.Sprint("/orders/", i)} {
+			resp, err := http.Get(app.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+		}
+	}
+	traces := waitForTraces(t, xrayClient(srv), start, time.Now().Add(time.Minute), 10)
+	for _, tr := range traces {
+		if tr.Http == nil || !strings.Contains(aws.ToString(tr.Http.HttpURL), "/orders/") {
+			t.Errorf("trace %s is not an /orders request: %+v", aws.ToString(tr.Id), tr.Http)
+		}
 	}
 }
