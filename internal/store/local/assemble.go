@@ -139,7 +139,7 @@ func (w *assemblyBatch) putSummary(p uint32, tid segment.TraceID, docs []*segmen
 // flushPostings writes the gathered postings into the batch; each flush
 // takes its own write sequence, so its blocks never replace another's.
 func (w *assemblyBatch) flushPostings() {
-	if len(w.postings.blocks) > 0 {
+	if !w.postings.empty() {
 		w.postings.flush(w.b, w.s.writeSeq.Add(1))
 	}
 }

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -15,6 +16,7 @@ import (
 // is in that minute's blocks, so the stream as a whole is in order.
 type blockStream struct {
 	it     *pebble.Iterator
+	tables *tables
 	part   uint32
 	fam    byte
 	hashes []uint64 // ascending, so that the seeks of one bucket move forward
@@ -32,8 +34,8 @@ type blockStream struct {
 // newBlockStream opens a stream; afterTime is the time of after (ignored
 // when after is nil), so that reading starts at its bucket. The stream it
 // returns is never nil and must be closed, error or not.
-func newBlockStream(r pebble.Reader, part uint32, fam byte, hashes []uint64, lo, hi float64, after []byte, afterTime float64, keep func(*posting) bool) (*blockStream, error) {
-	s := &blockStream{part: part, fam: fam, hashes: slices.Sorted(slices.Values(hashes)), lo: lo, hi: hi, after: after, keep: keep}
+func newBlockStream(r pebble.Reader, tbls *tables, part uint32, fam byte, hashes []uint64, lo, hi float64, after []byte, afterTime float64, keep func(*posting) bool) (*blockStream, error) {
+	s := &blockStream{tables: tbls, part: part, fam: fam, hashes: slices.Sorted(slices.Values(hashes)), lo: lo, hi: hi, after: after, keep: keep}
 	if !(lo < hi) {
 		return s, nil
 	}
@@ -98,23 +100,34 @@ func (s *blockStream) fill() error {
 }
 
 func (s *blockStream) readBucket(b uint32) error {
-	var err error
 	for _, h := range s.hashes {
 		prefix := postingHashPrefix(s.part, s.fam, b, h)
 		for ok := s.it.SeekGE(prefix); ok && hasPrefix(s.it.Key(), prefix); ok = s.it.Next() {
-			v, verr := s.it.ValueAndErr()
-			if verr != nil {
-				return verr
+			tbl, err := s.tables.get(s.part, seqOfKey(s.it.Key()))
+			if err != nil {
+				return err
 			}
-			if derr := decodeBlock(v, bucketBits(b), s.add); derr != nil && err == nil {
-				err = derr
+			v, err := s.it.ValueAndErr()
+			if err != nil {
+				return err
+			}
+			bad := false
+			err = decodeBlock(v, func(i uint64) {
+				if i >= uint64(len(tbl)) {
+					bad = true
+					return
+				}
+				s.add(&tbl[i])
+			})
+			if err != nil || bad {
+				return fmt.Errorf("cannot read term index block %x: %w", s.it.Key(), errCorruptBlock)
 			}
 		}
-		if ierr := s.it.Error(); ierr != nil {
-			return ierr
+		if err := s.it.Error(); err != nil {
+			return err
 		}
 	}
-	return err
+	return nil
 }
 
 func (s *blockStream) add(p *posting) {

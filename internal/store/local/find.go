@@ -44,6 +44,7 @@ func (s *Store) FindTraces(ctx context.Context, q store.TraceQuery, fn func(*tra
 
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
+	tbls := newTables(snap)
 	var all []source
 	defer func() {
 		for _, src := range all {
@@ -54,7 +55,7 @@ func (s *Store) FindTraces(ctx context.Context, q store.TraceQuery, fn func(*tra
 		var srcs []source
 		var err error
 		if len(terms) > 0 {
-			srcs, err = s.termSources(snap, p, q, terms, after, afterTime)
+			srcs, err = s.termSources(snap, tbls, p, q, terms, after, afterTime)
 		} else {
 			srcs, err = s.indexSources(snap, p, index, q, after)
 		}
@@ -130,7 +131,7 @@ func (s *Store) indexSources(r pebble.Reader, p uint32, index byte, q store.Trac
 // the filter's rarest term there, together with the overflow terms that
 // stand for it in traces with too many terms (terms.go). Every posting of a
 // trace that has the term is among them.
-func (s *Store) termSources(r pebble.Reader, p uint32, q store.TraceQuery, terms []string, after []byte, afterTime float64) ([]source, error) {
+func (s *Store) termSources(r pebble.Reader, tbls *tables, p uint32, q store.TraceQuery, terms []string, after []byte, afterTime float64) ([]source, error) {
 	a, b := q.Start, q.End
 	// The window on start time that famStart must cover for each order.
 	loS, hiS := a, b
@@ -164,19 +165,19 @@ func (s *Store) termSources(r pebble.Reader, p uint32, q store.TraceQuery, terms
 	}
 	switch q.RangeType {
 	case store.ByStartTime:
-		err = add(newBlockStream(r, p, famStart, hashes, a, b, after, afterTime, nil))
+		err = add(newBlockStream(r, tbls, p, famStart, hashes, a, b, after, afterTime, nil))
 	case store.Overlapping:
 		overlaps := func(x *posting) bool { return x.end >= a }
-		err = add(newBlockStream(r, p, famStart, hashes, loS, b, after, afterTime, overlaps))
+		err = add(newBlockStream(r, tbls, p, famStart, hashes, loS, b, after, afterTime, overlaps))
 	case store.ByEndTime, store.ByTraceID:
 		fam := famEnd
 		if q.RangeType == store.ByTraceID {
 			fam = famEpoch
 		}
-		if err = add(newBlockStream(r, p, fam, hashes, a, b, after, afterTime, nil)); err != nil {
+		if err = add(newBlockStream(r, tbls, p, fam, hashes, a, b, after, afterTime, nil)); err != nil {
 			return out, err
 		}
-		starts, err := newBlockStream(r, p, famStart, hashes, loS, hiS, nil, 0, nil)
+		starts, err := newBlockStream(r, tbls, p, famStart, hashes, loS, hiS, nil, 0, nil)
 		if err != nil {
 			starts.close()
 			return out, err

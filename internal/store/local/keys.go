@@ -21,7 +21,11 @@ const (
 	kindSummary = 'S' // trace ID → summary
 	kindIndex   = 'I' // index ID, inverted time, inverted trace ID → index value
 	kindMaxDur  = 'M' // ordered duration → nothing: a trace this long exists
-	kindPosting = 'X' // family, inverted minute, term hash, write sequence → postings (postings.go)
+	// kindPosting sorts before kindTrace on purpose: the assembler's keys
+	// then stay out of the key range that placing every new trace probes
+	// (a point read of its T key). With postings after T (as 'X'), those
+	// probes read 2.7 times as many sstables at 25,000 documents/s.
+	kindPosting = 'P' // family, inverted minute, term hash, write sequence → postings; 't', write sequence → trace table (postings.go)
 )
 
 // Index IDs inside kindIndex keys. Overlapping queries use indexStart, whose

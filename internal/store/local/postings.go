@@ -12,10 +12,12 @@ import (
 )
 
 // The term index (FORMAT.md, "Term index"). A posting says that a trace, at
-// one revision of its summary, has a term. Postings are written in blocks:
-// all the postings of one term, one family and one minute that an assembly
-// batch produced go into one key, because a Pebble key costs ingest about as
-// much as 100 bytes of value, and a trace has tens of terms.
+// one revision of its summary, has a term. An assembly batch writes one
+// table of the traces it summarized (ID, times, revision), and blocks of
+// postings: all the postings of one term, one family and one minute go into
+// one key, and each posting is the trace's index in the table, a byte or
+// two. A trace has tens of terms; this keeps what they cost ingest to a few
+// bytes each, instead of a key or a copy of the trace's ID each.
 //
 // Each family orders its postings by one time. Every indexed trace is in
 // famStart; the two others hold only the traces whose end or trace ID epoch
@@ -40,8 +42,8 @@ const bucketWidth = 60.0
 // postingFormat is the first byte of a block's value.
 const postingFormat byte = 1
 
-// postingSize is the most bytes one posting takes in a block.
-const postingSize = 16 + 3*binary.MaxVarintLen64
+// famTable is the sub-kind of the trace tables blocks refer to.
+const famTable byte = 't'
 
 const (
 	postingPrefixLen = partPrefixLen + 2
@@ -64,8 +66,8 @@ func bucketOf(t float64) uint32 {
 
 // postingPrefix starts the blocks of one family in one partition. After it
 // come the inverted bucket (so that a forward scan meets the newest minute
-// first), the term hash and a write sequence that keeps blocks of different
-// batches apart.
+// first), the term hash and the write sequence of the batch, which names
+// the batch's trace table.
 func postingPrefix(part uint32, fam byte) []byte {
 	b := appendPartPrefix(make([]byte, 0, postingKeyLen), part)
 	return append(b, kindPosting, fam)
@@ -83,9 +85,17 @@ func postingKey(part uint32, fam byte, bucket uint32, hash, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(postingHashPrefix(part, fam, bucket, hash), seq)
 }
 
-// bucketOfKey reads the bucket of a posting key of the family prefix p.
+// bucketOfKey reads the bucket of a block's key.
 func bucketOfKey(k []byte) uint32 {
 	return ^binary.BigEndian.Uint32(k[postingPrefixLen:postingBucketLen])
+}
+
+// seqOfKey reads the write sequence of a block's key.
+func seqOfKey(k []byte) uint64 { return binary.BigEndian.Uint64(k[postingHashLen:postingKeyLen]) }
+
+// tableKey is the key of the trace table of the batch written with seq.
+func tableKey(part uint32, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(postingPrefix(part, famTable), seq)
 }
 
 // posting is one trace at one revision of its summary.
@@ -118,66 +128,91 @@ func (p *posting) timeIn(fam byte) float64 {
 	return p.start
 }
 
-// bucketBits is what a block's start times are stored against: the bits
-// of its minute's first second. Times of one minute share their sign,
-// exponent and top mantissa bits with it, so the XOR of the two is small
-// and its varint short (about 4 bytes instead of 8), and exact.
-func bucketBits(bucket uint32) uint64 { return math.Float64bits(float64(bucket) * bucketWidth) }
+var errCorruptBlock = errors.New("term index block is corrupt")
 
-// appendPosting encodes a posting of a block whose bucketBits is ref:
-// tid, start XOR ref, end XOR start (uvarints), revision (uvarint).
-func appendPosting(b []byte, p *posting, ref uint64) []byte {
-	start, end := math.Float64bits(p.start), math.Float64bits(p.end)
-	b = append(b, p.tid[:]...)
-	b = binary.AppendUvarint(b, start^ref)
-	b = binary.AppendUvarint(b, end^start)
-	return binary.AppendUvarint(b, p.rev)
+// appendHeader starts a table's or a block's value.
+func appendHeader(b []byte, n uint64) []byte {
+	return binary.AppendUvarint(append(b, postingFormat), n)
 }
 
-var errCorruptBlock = errors.New("posting block is corrupt")
-
-// decodeBlock calls fn with each posting of a block's value; ref is the
-// bucketBits of the block's key.
-func decodeBlock(v []byte, ref uint64, fn func(*posting)) error {
+func readHeader(v []byte) (n uint64, rest []byte, err error) {
 	if len(v) == 0 || v[0] != postingFormat {
-		return errCorruptBlock
+		return 0, nil, errCorruptBlock
 	}
-	v = v[1:]
-	n, k := binary.Uvarint(v)
+	n, k := binary.Uvarint(v[1:])
 	if k <= 0 {
-		return errCorruptBlock
+		return 0, nil, errCorruptBlock
 	}
-	v = v[k:]
-	var p posting
-	for range n {
-		if len(v) < 16 {
-			return errCorruptBlock
-		}
-		copy(p.tid[:], v[:16])
-		v = v[16:]
-		var x [3]uint64
-		for i := range x {
-			if x[i], k = binary.Uvarint(v); k <= 0 {
-				return errCorruptBlock
-			}
-			v = v[k:]
-		}
-		start := x[0] ^ ref
-		p.start = math.Float64frombits(start)
-		p.end = math.Float64frombits(x[1] ^ start)
-		p.rev = x[2]
-		fn(&p)
-	}
-	return nil
+	return n, v[1+k:], nil
 }
 
 // blockCount is the number of postings a block holds, read from its header.
 func blockCount(v []byte) uint64 {
-	if len(v) < 2 || v[0] != postingFormat {
-		return 0
-	}
-	n, _ := binary.Uvarint(v[1:])
+	n, _, _ := readHeader(v)
 	return n
+}
+
+// A trace table entry is the trace ID, then uvarints: the start time's bits
+// XOR the previous entry's (0 for the first), the end time's bits XOR the
+// start time's, the revision. Times of one batch share their sign, exponent
+// and top mantissa bits, and a short trace's end shares them with its start,
+// so the XORs are small and their varints short; the encoding is exact.
+func appendEntry(b []byte, p *posting, prevStart uint64) []byte {
+	start, end := math.Float64bits(p.start), math.Float64bits(p.end)
+	b = append(b, p.tid[:]...)
+	b = binary.AppendUvarint(b, start^prevStart)
+	b = binary.AppendUvarint(b, end^start)
+	return binary.AppendUvarint(b, p.rev)
+}
+
+// decodeTable reads a trace table's value.
+func decodeTable(v []byte) ([]posting, error) {
+	n, v, err := readHeader(v)
+	if err != nil || n > uint64(len(v))/17 {
+		return nil, errCorruptBlock
+	}
+	out := make([]posting, n)
+	prev := uint64(0)
+	for i := range out {
+		p := &out[i]
+		if len(v) < 16 {
+			return nil, errCorruptBlock
+		}
+		copy(p.tid[:], v[:16])
+		v = v[16:]
+		var x [3]uint64
+		for j := range x {
+			var k int
+			if x[j], k = binary.Uvarint(v); k <= 0 {
+				return nil, errCorruptBlock
+			}
+			v = v[k:]
+		}
+		start := x[0] ^ prev
+		p.start, p.end, p.rev = math.Float64frombits(start), math.Float64frombits(x[1]^start), x[2]
+		prev = start
+	}
+	return out, nil
+}
+
+// decodeBlock calls fn with the table index of each posting of a block's
+// value: uvarint differences from the previous index (indices ascend).
+func decodeBlock(v []byte, fn func(uint64)) error {
+	n, v, err := readHeader(v)
+	if err != nil {
+		return err
+	}
+	idx := uint64(0)
+	for range n {
+		d, k := binary.Uvarint(v)
+		if k <= 0 {
+			return errCorruptBlock
+		}
+		v = v[k:]
+		idx += d
+		fn(idx)
+	}
+	return nil
 }
 
 // blockID names the block a posting goes to in one batch.
@@ -188,20 +223,25 @@ type blockID struct {
 	hash   uint64
 }
 
+// block is a block being gathered: its postings, encoded.
 type block struct {
-	n   uint64
-	buf []byte // the encoded postings
+	n    uint64
+	last uint64 // the last index added
+	buf  []byte
 }
 
-// header is what a block's value starts with: the format and the count.
-func (b *block) header() []byte {
-	return binary.AppendUvarint(append(make([]byte, 0, 1+binary.MaxVarintLen64), postingFormat), b.n)
+// traceTable is a partition's trace table being gathered.
+type traceTable struct {
+	n         uint64
+	prevStart uint64
+	buf       []byte
 }
 
 // postingCollector gathers the postings of the summaries of one assembly
-// batch into blocks, written into the batch just before it is committed,
-// so that a summary and its postings are stored atomically.
+// batch, written into the batch just before it is committed, so that a
+// summary and its postings are stored atomically.
 type postingCollector struct {
+	tables map[uint32]*traceTable // by partition
 	blocks map[blockID]*block
 	bytes  int
 }
@@ -209,47 +249,76 @@ type postingCollector struct {
 // add indexes one summary revision of a trace under every term of
 // indexTerms.
 func (c *postingCollector) add(part uint32, tid segment.TraceID, sum *trace.Summary) {
+	terms := indexTerms(sum)
+	if len(terms) == 0 {
+		return
+	}
+	if c.tables == nil {
+		c.tables = make(map[uint32]*traceTable)
+		c.blocks = make(map[blockID]*block)
+	}
+	tbl := c.tables[part]
+	if tbl == nil {
+		tbl = &traceTable{}
+		c.tables[part] = tbl
+		c.bytes += postingKeyLen + 1 + binary.MaxVarintLen64
+	}
 	p := posting{tid: tid, start: sum.StartTime, end: sum.EndTime, rev: uint64(sum.Revision)}
+	n := len(tbl.buf)
+	tbl.buf = appendEntry(tbl.buf, &p, tbl.prevStart)
+	tbl.prevStart = math.Float64bits(p.start)
+	idx := tbl.n
+	tbl.n++
+	c.bytes += len(tbl.buf) - n
+
 	long, skewed := p.long(), p.skewed()
-	for _, t := range indexTerms(sum) {
+	for _, t := range terms {
 		h := termHash(t)
-		c.put(blockID{part, famStart, bucketOf(p.start), h}, &p)
+		c.put(blockID{part, famStart, bucketOf(p.start), h}, idx)
 		if long {
-			c.put(blockID{part, famEnd, bucketOf(p.end), h}, &p)
+			c.put(blockID{part, famEnd, bucketOf(p.end), h}, idx)
 		}
 		if skewed {
-			c.put(blockID{part, famEpoch, bucketOf(p.epoch()), h}, &p)
+			c.put(blockID{part, famEpoch, bucketOf(p.epoch()), h}, idx)
 		}
 	}
 }
 
-func (c *postingCollector) put(id blockID, p *posting) {
-	if c.blocks == nil {
-		c.blocks = make(map[blockID]*block)
-	}
+func (c *postingCollector) put(id blockID, idx uint64) {
 	b := c.blocks[id]
 	if b == nil {
-		b = &block{buf: make([]byte, 0, 2*postingSize)}
+		b = &block{buf: make([]byte, 0, 8)}
 		c.blocks[id] = b
 		c.bytes += postingKeyLen + 1 + binary.MaxVarintLen64
 	}
 	n := len(b.buf)
-	b.buf = appendPosting(b.buf, p, bucketBits(id.bucket))
+	b.buf = binary.AppendUvarint(b.buf, idx-b.last)
+	b.last = idx
 	b.n++
 	c.bytes += len(b.buf) - n
 }
 
-// flush writes the gathered blocks into b under write sequence seq and
-// empties the collector.
+// empty reports whether nothing was gathered since the last flush.
+func (c *postingCollector) empty() bool { return len(c.tables) == 0 }
+
+// flush writes the gathered tables and blocks into b under write sequence
+// seq and empties the collector.
 func (c *postingCollector) flush(b *pebble.Batch, seq uint64) {
-	for id, blk := range c.blocks {
-		k := postingKey(id.part, id.fam, id.bucket, id.hash, seq)
-		hdr := blk.header()
-		op := b.SetDeferred(len(k), len(hdr)+len(blk.buf))
+	set := func(k []byte, n uint64, body []byte) {
+		var hdr [1 + binary.MaxVarintLen64]byte
+		h := appendHeader(hdr[:0], n)
+		op := b.SetDeferred(len(k), len(h)+len(body))
 		copy(op.Key, k)
-		copy(op.Value[copy(op.Value, hdr):], blk.buf)
+		copy(op.Value[copy(op.Value, h):], body)
 		_ = op.Finish()
 	}
+	for part, tbl := range c.tables {
+		set(tableKey(part, seq), tbl.n, tbl.buf)
+	}
+	for id, blk := range c.blocks {
+		set(postingKey(id.part, id.fam, id.bucket, id.hash, seq), blk.n, blk.buf)
+	}
+	clear(c.tables)
 	clear(c.blocks)
 	c.bytes = 0
 }

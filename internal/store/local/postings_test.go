@@ -4,17 +4,20 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/lightbox-tracing/lightbox/internal/trace"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
-// Postings come back exactly, whatever their times and the block they are
-// stored against, and a block's header tells how many it holds.
-func TestPostingBlockRoundTrip(t *testing.T) {
+// Trace tables give back each trace's ID, times and revision exactly,
+// whatever the times, and blocks their ascending table indices.
+func TestPostingTableAndBlockRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	times := []float64{0, 1700000000, 1700000059.999999, 1073741824 - 1e-6, 1073741824, math.MaxFloat64, 1e-300, math.Inf(1)}
 	var want []posting
+	var tbl traceTable
 	for range 200 {
 		var p posting
 		for i := range p.tid {
@@ -24,33 +27,47 @@ func TestPostingBlockRoundTrip(t *testing.T) {
 		p.end = p.start + rng.Float64()*math.Pow(10, float64(rng.IntN(8)))
 		p.rev = rng.Uint64() >> rng.IntN(64)
 		want = append(want, p)
+		tbl.buf = appendEntry(tbl.buf, &p, tbl.prevStart)
+		tbl.prevStart = math.Float64bits(p.start)
 	}
-	for _, bucket := range []uint32{0, bucketOf(1700000000), math.MaxUint32} {
-		var c postingCollector
-		id := blockID{part: 3, fam: famStart, bucket: bucket, hash: 42}
-		for i := range want {
-			c.put(id, &want[i])
+	v := append(appendHeader(nil, uint64(len(want))), tbl.buf...)
+	got, err := decodeTable(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d entries back, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("entry %d came back as %+v, want %+v", i, got[i], want[i])
 		}
-		blk := c.blocks[id]
-		v := append(blk.header(), blk.buf...)
-		if n := blockCount(v); n != uint64(len(want)) {
-			t.Fatalf("bucket %d: blockCount = %d, want %d", bucket, n, len(want))
-		}
-		var got []posting
-		if err := decodeBlock(v, bucketBits(bucket), func(p *posting) { got = append(got, *p) }); err != nil {
-			t.Fatalf("bucket %d: %v", bucket, err)
-		}
-		if len(got) != len(want) {
-			t.Fatalf("bucket %d: %d postings back, want %d", bucket, len(got), len(want))
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Errorf("bucket %d: posting %d came back as %+v, want %+v", bucket, i, got[i], want[i])
-			}
-		}
-		if err := decodeBlock(v[:len(v)-1], bucketBits(bucket), func(*posting) {}); err == nil {
-			t.Errorf("bucket %d: a truncated block decoded without error", bucket)
-		}
+	}
+	if _, err := decodeTable(v[:len(v)-1]); err == nil {
+		t.Error("a truncated table decoded without error")
+	}
+
+	var c postingCollector
+	c.tables, c.blocks = map[uint32]*traceTable{}, map[blockID]*block{}
+	id := blockID{part: 3, fam: famStart, bucket: 9, hash: 42}
+	idx := []uint64{0, 1, 1, 7, 300, 100000}
+	for _, i := range idx {
+		c.put(id, i)
+	}
+	blk := c.blocks[id]
+	v = append(appendHeader(nil, blk.n), blk.buf...)
+	if n := blockCount(v); n != uint64(len(idx)) {
+		t.Fatalf("blockCount = %d, want %d", n, len(idx))
+	}
+	var back []uint64
+	if err := decodeBlock(v, func(i uint64) { back = append(back, i) }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back, idx) {
+		t.Errorf("block indices came back as %v, want %v", back, idx)
+	}
+	if err := decodeBlock(v[:len(v)-1], func(uint64) {}); err == nil {
+		t.Error("a truncated block decoded without error")
 	}
 }
 
@@ -91,6 +108,36 @@ func TestPostingFamilies(t *testing.T) {
 			if count[fam] != want {
 				t.Errorf("%s: %d postings in family %c, want %d", tc.name, count[fam], fam, want)
 			}
+		}
+	}
+}
+
+// BenchmarkPostingCollectorAdd is the assembler's cost of indexing one
+// summary with 21 terms (7 annotation keys with their values, a user, six
+// services), the shape of loadgen's traces.
+func BenchmarkPostingCollectorAdd(b *testing.B) {
+	raw := `{"trace_id":"1-6553f100-0123456789abcdef01234567","id":"0000000000000001","name":"web","start_time":1700000000.5,"end_time":1700000000.75,` +
+		`"user":"user-17","annotations":{"customer_tier":"gold","cart_items":3,"ab_test":true,"order_type":"express","items":4,"pages":2,"template":"receipt-v3"},` +
+		`"subsegments":[{"id":"0000000000000002","name":"orders","namespace":"remote","start_time":1700000000.5,"end_time":1700000000.6},` +
+		`{"id":"0000000000000003","name":"DynamoDB","namespace":"aws","start_time":1700000000.6,"end_time":1700000000.7},` +
+		`{"id":"0000000000000004","name":"S3","namespace":"aws","start_time":1700000000.6,"end_time":1700000000.7},` +
+		`{"id":"0000000000000005","name":"SQS","namespace":"aws","start_time":1700000000.6,"end_time":1700000000.7},` +
+		`{"id":"0000000000000006","name":"db@host","namespace":"remote","start_time":1700000000.6,"end_time":1700000000.7}]}`
+	docs := mustParse(b, raw)
+	sum := trace.Assemble(docs[0].TraceID, docs).Summary()
+	sum.Revision = 1
+	if n := len(indexTerms(sum)); n != 21 {
+		b.Fatalf("%d terms, want 21: %q", n, indexTerms(sum))
+	}
+	tid, _ := segment.ParseTraceID(docs[0].TraceID)
+	var c postingCollector
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c.add(3, tid, sum)
+		if i++; i%250 == 0 {
+			clear(c.tables)
+			clear(c.blocks)
 		}
 	}
 }

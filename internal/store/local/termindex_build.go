@@ -23,7 +23,7 @@ func (s *Store) buildTermIndex() error {
 	var c postingCollector
 	traces := 0
 	commit := func(opts *pebble.WriteOptions) error {
-		if len(c.blocks) > 0 {
+		if !c.empty() {
 			c.flush(b, s.writeSeq.Add(1))
 		}
 		err := b.Commit(opts)

@@ -48,6 +48,16 @@ func indexed(term string) bool {
 // the first "=", for writers and readers alike, so keys containing "=" at
 // worst share an overflow term.
 func keyOverflow(term string) (string, bool) {
+	prefix, ok := valuePrefix(term)
+	if !ok {
+		return "", false
+	}
+	return prefix + keyOverflowSuffix, true
+}
+
+// valuePrefix returns the part of an annotation value term that all the
+// values of its key share ("a:k=s:v" → "a:k="), without allocating.
+func valuePrefix(term string) (string, bool) {
 	if !strings.HasPrefix(term, "a:") {
 		return "", false
 	}
@@ -55,7 +65,7 @@ func keyOverflow(term string) (string, bool) {
 	if i < 0 {
 		return "", false
 	}
-	return term[:2+i+1] + keyOverflowSuffix, true
+	return term[:2+i+1], true
 }
 
 // indexTerms returns the terms a trace is indexed under: its indexed
@@ -72,19 +82,18 @@ func indexTerms(s *trace.Summary) []string {
 		if !indexed(t) {
 			continue
 		}
-		of, ok := keyOverflow(t)
+		prefix, ok := valuePrefix(t)
 		if !ok {
 			out = append(out, t)
 			continue
 		}
 		// Terms are sorted, so one key's value terms are adjacent.
-		prefix := of[:len(of)-len(keyOverflowSuffix)]
 		j := i
 		for j < len(all) && strings.HasPrefix(all[j], prefix) {
 			j++
 		}
 		if j-i+1 > maxTermValuesPerKey {
-			out = append(out, of)
+			out = append(out, prefix+keyOverflowSuffix)
 		} else {
 			out = append(out, all[i-1:j]...)
 		}

@@ -27,7 +27,7 @@ const (
 	hour         = 3600.0
 	// datasetVersion changes whenever the generator or the engine's format
 	// changes, so that a stale cached dataset is rebuilt.
-	datasetVersion = "lightbox-bench-1m v1 (store format 2)"
+	datasetVersion = "lightbox-bench-1m v2 (store format 2, trace tables)"
 	stampFile      = "BENCH-DATASET"
 )
 

@@ -54,3 +54,12 @@ func TestGenTrace(t *testing.T) {
 		t.Errorf("rates off: %d user x, %d auth faults in %d traces", userX, authFault, n)
 	}
 }
+
+// TestDataset builds the dataset when it is missing, so that it can be
+// built ahead of the benchmark:
+//
+//	go test -tags bench1m -run Dataset -v -timeout 2h ./internal/store/local/bench1m
+func TestDataset(t *testing.T) {
+	dir := datasetDir(t)
+	t.Logf("dataset ready in %s", dir)
+}
