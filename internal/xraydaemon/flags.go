@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/lightbox-tracing/lightbox/internal/server"
 )
 
 // ErrVersion is returned by ParseArgs for -v/--version.
@@ -94,7 +92,7 @@ func ParseArgs(args []string, getenv func(string) string, usage io.Writer) (Conf
 		fc.apply(&out)
 	}
 	if env := getenv("AWS_XRAY_DAEMON_ADDRESS"); env != "" {
-		udp, tcp, err := server.ParseDaemonAddress(env)
+		udp, tcp, err := parseDaemonAddress(env)
 		if err != nil {
 			return Config{}, err
 		}

@@ -1,0 +1,37 @@
+package xraydaemon
+
+import (
+	"fmt"
+	"strings"
+)
+
+// parseDaemonAddress reads AWS_XRAY_DAEMON_ADDRESS the way the SDKs and
+// the X-Ray daemon do: "host:port" for both protocols, or
+// "tcp:host:port udp:host:port" in either order. It agrees with
+// server.ParseDaemonAddress (a test checks that) but lives here so that
+// the daemon's binary does not link the server, its store and its API.
+func parseDaemonAddress(v string) (udp, tcp string, err error) {
+	v = strings.TrimSpace(v)
+	fields := strings.Fields(v)
+	switch len(fields) {
+	case 1:
+		if strings.HasPrefix(fields[0], "tcp:") || strings.HasPrefix(fields[0], "udp:") {
+			return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q names only one protocol; give both tcp: and udp:", v)
+		}
+		return fields[0], fields[0], nil
+	case 2:
+		for _, f := range fields {
+			if a, ok := strings.CutPrefix(f, "tcp:"); ok {
+				tcp = a
+			} else if a, ok := strings.CutPrefix(f, "udp:"); ok {
+				udp = a
+			}
+		}
+		if udp == "" || tcp == "" {
+			return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q must be \"tcp:host:port udp:host:port\"", v)
+		}
+		return udp, tcp, nil
+	default:
+		return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q is neither \"host:port\" nor \"tcp:host:port udp:host:port\"", v)
+	}
+}
