@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/lightbox-tracing/lightbox/internal/api"
+	"github.com/lightbox-tracing/lightbox/internal/console"
 	"github.com/lightbox-tracing/lightbox/internal/daemon"
 	"github.com/lightbox-tracing/lightbox/internal/store"
 	"github.com/lightbox-tracing/lightbox/internal/store/local"
@@ -84,12 +85,20 @@ func (s *Server) routes() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
-	mux.Handle("/", api.New(api.Options{
+	// Browsers send Sec-Fetch-Site or Origin; a request they mark as
+	// cross-site cannot change anything (CSRF against the console's
+	// mutating calls). The AWS CLI and SDKs send neither and pass.
+	mux.Handle("/", http.NewCrossOriginProtection().Handler(api.New(api.Options{
 		Reader:     s.store,
 		Writer:     s.store,
 		Logger:     s.log.With("component", "api"),
 		Registerer: s.registry,
-	}))
+	})))
+	// The web console owns GET paths only; every API operation is a POST.
+	ui := console.New()
+	for _, p := range console.Patterns {
+		mux.Handle(p, ui)
+	}
 	return mux
 }
 

@@ -1,0 +1,132 @@
+import cytoscape, { Core, ElementDefinition } from "cytoscape";
+import dagre from "cytoscape-dagre";
+import type { ServiceGraph } from "./api";
+import { fmtSec } from "./dom";
+import { icons, kindOf } from "./icons";
+
+cytoscape.use(dagre);
+
+const colors = { ok: "#16a34a", error: "#f59e0b", throttle: "#a855f7", fault: "#dc2626" };
+
+// drawGraph lays out a service graph with dagre (left to right, as X-Ray
+// draws it). Labels are canvas text, so names from segments are never
+// markup.
+export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: number): Promise<Core> {
+  const els: ElementDefinition[] = [];
+  const ids = new Set(graph.Services.map((s) => String(s.ReferenceId)));
+  for (const s of graph.Services) {
+    const st = s.SummaryStatistics;
+    const total = st?.TotalCount || 0;
+    const throttle = st?.ErrorStatistics?.ThrottleCount || 0;
+    const error = (st?.ErrorStatistics?.TotalCount || 0) - throttle;
+    const fault = st?.FaultStatistics?.TotalCount || 0;
+    const ok = st?.OkCount ?? Math.max(0, total - error - throttle - fault);
+    const avg = total ? (st!.TotalResponseTime || 0) / total : undefined;
+    const kind = kindOf(s.Type, s.Name);
+    const lines = [s.Name || "(unnamed)"];
+    if (kind !== "client") lines.push(total ? `${fmtSec(avg)} · ${(total / minutes).toFixed(total / minutes < 10 ? 1 : 0)} t/min` : "no requests");
+    if (s.Type && kind !== "client") lines.push(s.Type);
+    const sum = Math.max(1, ok + error + throttle + fault);
+    els.push({
+      data: {
+        id: String(s.ReferenceId),
+        label: lines.join("\n"),
+        icon: icons[kind],
+        kind,
+        ok: (100 * ok) / sum,
+        error: (100 * error) / sum,
+        throttle: (100 * throttle) / sum,
+        fault: (100 * fault) / sum,
+        hasData: total > 0 ? 1 : 0,
+      },
+    });
+    for (const e of s.Edges || []) {
+      const target = String(e.ReferenceId);
+      if (!ids.has(target)) continue;
+      const et = e.SummaryStatistics;
+      const n = et?.TotalCount || 0;
+      const eavg = n ? (et!.TotalResponseTime || 0) / n : undefined;
+      const bad = n ? ((et!.FaultStatistics?.TotalCount || 0) + (et!.ErrorStatistics?.TotalCount || 0)) / n : 0;
+      els.push({
+        data: {
+          id: `${s.ReferenceId}-${target}`,
+          source: String(s.ReferenceId),
+          target,
+          label: n ? `${fmtSec(eavg)} · ${(n / minutes).toFixed(1)} t/min` : "",
+          color: bad > 0.05 ? colors.fault : bad > 0 ? colors.error : "#64748b",
+        },
+      });
+    }
+  }
+  const cy = cytoscape({
+    container,
+    elements: els,
+    wheelSensitivity: 0.3,
+    minZoom: 0.1,
+    maxZoom: 3,
+    textureOnViewport: els.length > 300,
+    hideEdgesOnViewport: els.length > 600,
+    style: [
+      {
+        selector: "node",
+        style: {
+          width: 56,
+          height: 56,
+          shape: "ellipse",
+          "background-color": "#ffffff",
+          "background-image": "data(icon)",
+          "background-width": "50%",
+          "background-height": "50%",
+          "border-width": 1,
+          "border-color": "#cbd5e1",
+          "pie-size": "100%",
+          "pie-hole": "76%",
+          "pie-1-background-color": colors.ok,
+          "pie-1-background-size": "data(ok)",
+          "pie-2-background-color": colors.error,
+          "pie-2-background-size": "data(error)",
+          "pie-3-background-color": colors.throttle,
+          "pie-3-background-size": "data(throttle)",
+          "pie-4-background-color": colors.fault,
+          "pie-4-background-size": "data(fault)",
+          label: "data(label)",
+          "text-wrap": "wrap",
+          "text-valign": "bottom",
+          "text-margin-y": 6,
+          "font-size": 11,
+          color: "#0f172a",
+          "text-background-color": "#ffffff",
+          "text-background-opacity": 0.85,
+          "text-background-padding": "2px",
+        },
+      },
+      { selector: "node[hasData = 0]", style: { "pie-size": "0%", "border-width": 3, "border-color": "#cbd5e1" } },
+      { selector: "node:selected", style: { "border-width": 3, "border-color": "#2563eb" } },
+      {
+        selector: "edge",
+        style: {
+          width: 2,
+          "curve-style": "bezier",
+          "target-arrow-shape": "triangle",
+          "line-color": "data(color)",
+          "target-arrow-color": "data(color)",
+          label: "data(label)",
+          "font-size": 9,
+          color: "#475569",
+          "text-rotation": "autorotate",
+          "text-background-color": "#ffffff",
+          "text-background-opacity": 0.8,
+        },
+      },
+      { selector: "edge:selected", style: { width: 4, "line-color": "#2563eb", "target-arrow-color": "#2563eb" } },
+    ] as any, // data() mappers for pie sizes are fine at run time; the typings want numbers
+    layout: { name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 110, animate: false } as any,
+  });
+  return new Promise((resolve) => {
+    if (cy.elements().length === 0) resolve(cy);
+    // The first render after layout: what a user waits for.
+    cy.one("render", () => resolve(cy));
+    setTimeout(() => resolve(cy), 3000); // a hidden container never renders
+    cy.fit(undefined, 30);
+  });
+}

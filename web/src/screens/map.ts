@@ -1,0 +1,131 @@
+import type { Core, ElementDefinition } from "cytoscape";
+import { serviceGraph, Service, ServiceGraph, SummaryStats, HistEntry } from "../api";
+import { chart } from "../chart";
+import { fmtSec, h, pct, replace } from "../dom";
+import { icons, kindLabels, kindOf, NodeKind } from "../icons";
+import type { ScreenContext } from "../screen";
+import { andFilter, link, quote } from "../state";
+import { drawGraph } from "../graph";
+
+export interface Health { ok: number; error: number; throttle: number; fault: number; total: number }
+
+export function health(s?: SummaryStats): Health {
+  if (!s) return { ok: 0, error: 0, throttle: 0, fault: 0, total: 0 };
+  const throttle = s.ErrorStatistics?.ThrottleCount || 0;
+  const error = (s.ErrorStatistics?.TotalCount || 0) - throttle;
+  const fault = s.FaultStatistics?.TotalCount || 0;
+  return { ok: s.OkCount || 0, error, throttle, fault, total: s.TotalCount || 0 };
+}
+
+// nodeSelector is the filter expression naming one graph node.
+export function nodeSelector(s: Service): string {
+  const name = s.Name || (s.Names || [])[0] || "";
+  return s.Type ? `id(name: ${quote(name)}, type: ${quote(s.Type)})` : `id(name: ${quote(name)})`;
+}
+
+export default async function mapScreen(ctx: ScreenContext) {
+  const { el, win } = ctx;
+  const graph = await serviceGraph(win, ctx.group?.GroupName);
+  if (ctx.stale()) return;
+  const minutes = Math.max(1, (win.end - win.start) / 60);
+  const canvas = h("div", { class: "map-canvas", id: "map" });
+  const panel = h("aside", { class: "panel", id: "map-panel" }, h("p", { class: "muted" }, "Click a node or an edge to see its response times and traces."));
+  const legend = h(
+    "div",
+    { class: "legend" },
+    (Object.keys(icons) as NodeKind[]).map((k) => h("span", { class: "legend-item" }, h("img", { src: icons[k], alt: "" }), kindLabels[k])),
+    h("span", { class: "legend-item" }, h("i", { class: "sw ok" }), "OK"),
+    h("span", { class: "legend-item" }, h("i", { class: "sw error" }), "Error (4xx)"),
+    h("span", { class: "legend-item" }, h("i", { class: "sw throttle" }), "Throttle (429)"),
+    h("span", { class: "legend-item" }, h("i", { class: "sw fault" }), "Fault (5xx)"),
+  );
+  replace(el, h("div", { class: "map-layout" }, h("div", { class: "map-main" }, legend, canvas), panel));
+  if (!graph.Services?.length) {
+    canvas.appendChild(h("p", { class: "empty" }, "No traces in this time range. Send segments to the UDP port, or run `lightbox serve --demo`."));
+    return;
+  }
+  const t0 = performance.now();
+  const cy = await drawGraph(canvas, graph, minutes);
+  (window as any).__mapRenderMs = performance.now() - t0;
+  cy.on("tap", "node", (e) => {
+    const svc = graph.Services.find((s) => String(s.ReferenceId) === e.target.id());
+    if (svc) showNode(ctx, panel, svc);
+  });
+  cy.on("tap", "edge", (e) => {
+    const d = e.target.data();
+    const src = graph.Services.find((s) => String(s.ReferenceId) === d.source);
+    const dst = graph.Services.find((s) => String(s.ReferenceId) === d.target);
+    const edge = src?.Edges?.find((x) => String(x.ReferenceId) === d.target);
+    if (src && dst && edge) showEdge(ctx, panel, src, dst, edge.SummaryStatistics, edge.ResponseTimeHistogram);
+  });
+  (window as any).__cy = cy;
+  return () => cy.destroy();
+}
+
+function statusTable(hl: Health): HTMLElement {
+  const row = (cls: string, label: string, n: number) => h("tr", null, h("td", null, h("i", { class: "sw " + cls }), label), h("td", { class: "num" }, n), h("td", { class: "num" }, pct(n, hl.total)));
+  return h(
+    "table",
+    { class: "status-table" },
+    h("tbody", null, row("ok", "OK", hl.ok), row("error", "Error (4xx)", hl.error), row("throttle", "Throttle (429)", hl.throttle), row("fault", "Fault (5xx)", hl.fault)),
+  );
+}
+
+function panelBody(ctx: ScreenContext, panel: HTMLElement, title: string, subtitle: string, stats: SummaryStats | undefined, hist: HistEntry[] | undefined, base: string): void {
+  const hl = health(stats);
+  const avg = stats && stats.TotalCount ? stats.TotalResponseTime / stats.TotalCount : undefined;
+  const viewLink = h("a", { class: "button", id: "view-traces", href: "" }, "View traces");
+  const rangeNote = h("span", { class: "muted" });
+  const exprEl = h("code", { class: "expr" });
+  let rangeFilter = "";
+  const update = () => {
+    // The range goes inside the node's braces: the node's own response
+    // time, as the chart shows.
+    let expr = base;
+    if (rangeFilter) expr = base.includes("{") ? base.replace(/\}\s*$/, `AND ${rangeFilter} }`) : base ? `${base} { ${rangeFilter} }` : rangeFilter;
+    expr = expr.replace(/ +AND/, " AND");
+    viewLink.setAttribute("href", link(ctx.state, "/traces", { filter: andFilter(ctx.state.filter, expr) }));
+    exprEl.textContent = expr;
+    rangeNote.textContent = rangeFilter ? "Selected: " + rangeFilter : "Drag across the chart to filter by response time.";
+  };
+  const sorted = (hist || []).slice().sort((a, b) => a.Value - b.Value);
+  const dist = chart({
+    title: "Response time distribution",
+    x: sorted.map((e) => e.Value),
+    series: [{ label: "traces", values: sorted.map((e) => e.Count), color: "#2563eb" }],
+    bars: true,
+    width: 340,
+    height: 170,
+    xLabel: "seconds",
+    onSelect: (a, b) => {
+      rangeFilter = `responsetime >= ${Math.max(0, a).toFixed(3)} AND responsetime <= ${Math.max(0, b).toFixed(3)}`;
+      update();
+    },
+  });
+  update();
+  replace(
+    panel,
+    h("h2", null, title),
+    h("div", { class: "muted" }, subtitle),
+    h("dl", { class: "kv" }, h("dt", null, "Average latency"), h("dd", null, fmtSec(avg)), h("dt", null, "Requests"), h("dd", null, hl.total)),
+    dist,
+    rangeNote,
+    statusTable(hl),
+    h("p", null, viewLink),
+    exprEl,
+  );
+}
+
+function showNode(ctx: ScreenContext, panel: HTMLElement, svc: Service): void {
+  const name = svc.Name || "";
+  const kind = kindOf(svc.Type, name);
+  const selector = kind === "client" ? "" : `service(${nodeSelector(svc)})`;
+  panelBody(ctx, panel, name, (svc.Type || "service") + " · " + kindLabels[kind], svc.SummaryStatistics, svc.ResponseTimeHistogram, selector);
+}
+
+function showEdge(ctx: ScreenContext, panel: HTMLElement, src: Service, dst: Service, stats: SummaryStats | undefined, hist: HistEntry[] | undefined): void {
+  const selector = kindOf(src.Type) === "client" ? `service(${nodeSelector(dst)}) { root = true }` : `edge(${nodeSelector(src)}, ${nodeSelector(dst)})`;
+  panelBody(ctx, panel, `${src.Name} → ${dst.Name}`, "Edge", stats, hist, selector);
+}
+
+export type { ServiceGraph, Core, ElementDefinition };
