@@ -10,7 +10,7 @@ import (
 // PutTraceSegments over loopback HTTP, in batches of 50.
 func BenchmarkForward(b *testing.B) {
 	u := newUpstream(b, nil)
-	f, err := New(Options{Client: u.client(), Logger: quietLogger(), FlushInterval: 10 * time.Millisecond, BufferBytes: 64 << 20})
+	f, err := New(Options{Endpoint: u.srv.URL, Logger: quietLogger(), FlushInterval: 10 * time.Millisecond, BufferBytes: 64 << 20})
 	if err != nil {
 		b.Fatal(err)
 	}

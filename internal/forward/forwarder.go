@@ -17,6 +17,7 @@ import (
 // WriteSegments promises.
 type Forwarder struct {
 	opts Options
+	put  *putter
 	c    counters
 	rlog *rateLog
 
@@ -35,6 +36,7 @@ type Forwarder struct {
 	closed  bool     // WriteSegments refuses
 	done    bool     // uploaders exit once ready is empty
 	lastErr string
+	hasErr  atomic.Bool // lastErr != ""
 
 	// uploadCtx ends when Close gives up waiting: attempts in progress are
 	// cancelled and what is left is dropped with reason "shutdown".
@@ -58,7 +60,7 @@ func New(opts Options) (*Forwarder, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Forwarder{opts: opts, rlog: newRateLog(opts.Logger, 10*time.Second), kick: make(chan struct{}, 1)}
+	f := &Forwarder{opts: opts, put: newPutter(opts), rlog: newRateLog(opts.Logger, 10*time.Second), kick: make(chan struct{}, 1)}
 	f.cond = sync.NewCond(&f.mu)
 	if opts.SpoolDir != "" {
 		if f.spool, err = openSpool(opts.SpoolDir, opts.SpoolBytes, opts.Logger); err != nil {
@@ -278,7 +280,16 @@ func (f *Forwarder) drop(reason string, docs []*segment.Document) {
 func (f *Forwarder) setLastErr(s string) {
 	f.mu.Lock()
 	f.lastErr = s
+	f.hasErr.Store(s != "")
 	f.mu.Unlock()
+}
+
+// clearLastErr is setLastErr("") without taking the lock WriteSegments
+// holds when there is nothing to clear, the common case.
+func (f *Forwarder) clearLastErr() {
+	if f.hasErr.Load() {
+		f.setLastErr("")
+	}
 }
 
 // Close stops accepting documents, uploads everything buffered and

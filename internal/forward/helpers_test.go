@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
-
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
@@ -86,15 +83,6 @@ func (u *upstream) snapshot() (calls [][]string, at []time.Time) {
 	return append([][]string(nil), u.calls...), append([]time.Time(nil), u.at...)
 }
 
-func (u *upstream) client() *awsxray.Client {
-	return awsxray.New(awsxray.Options{
-		BaseEndpoint:     aws.String(u.srv.URL),
-		Region:           "us-east-1",
-		Credentials:      aws.AnonymousCredentials{},
-		RetryMaxAttempts: 1,
-	})
-}
-
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // docs makes n documents whose JSON is all the same size (docSize bytes).
@@ -117,7 +105,7 @@ var docSize = len(docs(0, 1)[0].Raw)
 
 func newForwarder(t *testing.T, u *upstream, mod func(*Options)) *Forwarder {
 	t.Helper()
-	o := Options{Client: u.client(), Logger: quietLogger(), FlushInterval: 50 * time.Millisecond,
+	o := Options{Endpoint: u.srv.URL, Logger: quietLogger(), FlushInterval: 50 * time.Millisecond,
 		RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond}
 	if mod != nil {
 		mod(&o)

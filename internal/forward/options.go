@@ -2,10 +2,13 @@ package forward
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"time"
 
-	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -19,13 +22,23 @@ const (
 	DefaultRetryMax      = 10 * time.Second
 )
 
-// Options configure a Forwarder. Only Client is required.
+// Options configure a Forwarder. Only Endpoint is required.
 type Options struct {
-	// Client sends PutTraceSegments; it carries the endpoint, the region
-	// and the credentials (anonymous ones for an unsigned upstream). Its
-	// own retries should be off (RetryMaxAttempts 1): the forwarder
-	// retries, so that every attempt is counted.
-	Client *awsxray.Client
+	// Endpoint is the upstream's base URL: AWS X-Ray's
+	// (https://xray.us-east-1.amazonaws.com) or a Lightbox's
+	// (http://lightbox:2000). PutTraceSegments is POST /TraceSegments.
+	Endpoint string
+
+	// HTTPClient makes the calls (proxy, TLS settings); its Timeout
+	// should be 0, RequestTimeout bounds each call. When nil, a client
+	// keeping Concurrency+2 idle connections is used.
+	HTTPClient *http.Client
+
+	// Credentials sign each call with SigV4 for service "xray" in
+	// Region; nil sends unsigned. Retrieve is called per call, so pass a
+	// caching provider (aws.Config.Credentials is one).
+	Credentials aws.CredentialsProvider
+	Region      string // "us-east-1" when empty
 
 	// BufferBytes bounds the documents held (waiting or being uploaded),
 	// by the size of their JSON.
@@ -63,8 +76,11 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.Client == nil {
-		return o, errors.New("cannot configure forwarder: Options.Client is nil")
+	if u, err := url.Parse(o.Endpoint); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return o, fmt.Errorf("cannot configure forwarder: endpoint %q is not an http(s) URL", o.Endpoint)
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
 	}
 	if o.BufferBytes <= 0 {
 		o.BufferBytes = DefaultBufferBytes

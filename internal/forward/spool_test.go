@@ -114,7 +114,7 @@ func TestSpoolSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	var down atomic.Bool
 	u1 := newUpstream(t, outage(&down)) // never healthy
-	f1, err := New(Options{Client: u1.client(), Logger: quietLogger(), FlushInterval: 20 * time.Millisecond,
+	f1, err := New(Options{Endpoint: u1.srv.URL, Logger: quietLogger(), FlushInterval: 20 * time.Millisecond,
 		RetryBase: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond,
 		BufferBytes: int64(5 * docSize), SpoolDir: dir, SpoolBytes: 1 << 20, Concurrency: 1})
 	if err != nil {

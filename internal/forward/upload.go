@@ -2,15 +2,9 @@ package forward
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/lightbox-tracing/lightbox/segment"
 )
@@ -45,12 +39,8 @@ func (f *Forwarder) upload(docs []*segment.Document) {
 // attempt makes one PutTraceSegments call and returns the documents to
 // retry; the others are counted as sent or dropped.
 func (f *Forwarder) attempt(docs []*segment.Document) (retry []*segment.Document) {
-	in := &awsxray.PutTraceSegmentsInput{TraceSegmentDocuments: make([]string, len(docs))}
-	for i, d := range docs {
-		in.TraceSegmentDocuments[i] = string(d.Raw)
-	}
 	ctx, cancel := context.WithTimeout(f.uploadCtx, f.opts.RequestTimeout)
-	out, err := f.opts.Client.PutTraceSegments(ctx, in)
+	unprocessed, err := f.put.put(ctx, docs)
 	cancel()
 	if err != nil {
 		result := classify(err)
@@ -65,8 +55,8 @@ func (f *Forwarder) attempt(docs []*segment.Document) (retry []*segment.Document
 		return docs
 	}
 	f.c.requests[resultIndex(ResultOK)].Add(1)
-	f.setLastErr("")
-	if len(out.UnprocessedTraceSegments) == 0 {
+	f.clearLastErr()
+	if len(unprocessed) == 0 {
 		f.c.sent.Add(int64(len(docs)))
 		f.release(docs)
 		return nil
@@ -75,12 +65,11 @@ func (f *Forwarder) attempt(docs []*segment.Document) (retry []*segment.Document
 	// code (throttling, an internal failure) is worth another try.
 	transient := map[string]bool{}
 	rejected := map[string]string{}
-	for _, u := range out.UnprocessedTraceSegments {
-		id, code := aws.ToString(u.Id), aws.ToString(u.ErrorCode)
-		if isTransientCode(code) {
-			transient[id] = true
+	for _, u := range unprocessed {
+		if isTransientCode(u.ErrorCode) {
+			transient[u.ID] = true
 		} else {
-			rejected[id] = code + ": " + aws.ToString(u.Message)
+			rejected[u.ID] = u.ErrorCode + ": " + u.Message
 		}
 	}
 	var sent, dropped []*segment.Document
@@ -102,32 +91,6 @@ func (f *Forwarder) attempt(docs []*segment.Document) (retry []*segment.Document
 		f.drop(ReasonUpstreamRejected, dropped)
 	}
 	return retry
-}
-
-// classify names an attempt's failure. Throttling (429 or a throttling
-// code), 5xx and failures without a response (network, timeout,
-// credentials) are retried; other 4xx are the caller's mistake and are not.
-func classify(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) && isThrottleCode(api.ErrorCode()) {
-		return ResultThrottled
-	}
-	var re *smithyhttp.ResponseError
-	if !errors.As(err, &re) || re.HTTPStatusCode() == 0 {
-		// No response: the SDK reports a cancelled or failed round trip
-		// as a ResponseError with status 0.
-		return ResultNetworkError
-	}
-	switch s := re.HTTPStatusCode(); {
-	case s == 429:
-		return ResultThrottled
-	case s >= 500:
-		return ResultServerError
-	case s == 408:
-		return ResultNetworkError
-	default:
-		return ResultClientError
-	}
 }
 
 func isThrottleCode(code string) bool {

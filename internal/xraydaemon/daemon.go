@@ -65,7 +65,10 @@ func (d *Daemon) open(bufBytes int64) (err error) {
 		d.log.Info("resource ARN noted; telemetry records are not sent", "resource_arn", cfg.ResourceARN)
 	}
 	d.fwd, err = forward.New(forward.Options{
-		Client:        d.up.xray,
+		Endpoint:      d.up.url.String(),
+		HTTPClient:    &http.Client{Transport: d.up.transport},
+		Credentials:   d.up.creds,
+		Region:        d.up.region,
 		BufferBytes:   bufBytes,
 		SpoolDir:      cfg.SpoolDir,
 		SpoolBytes:    int64(cfg.SpoolMB) << 20,

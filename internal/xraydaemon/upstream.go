@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 )
 
 // upstream is where the daemon sends: the endpoint, and how to sign for it.
@@ -23,10 +22,10 @@ type upstream struct {
 	region string
 	sign   bool
 	creds  aws.CredentialsProvider // nil when unsigned
-	// transport is the proxy's: the SDK client's settings (HTTP proxy,
-	// TLS roots and verification).
+	// transport carries the proxy's and the forwarder's requests, with
+	// the configured HTTP proxy, TLS roots (AWS_CA_BUNDLE) and
+	// verification.
 	transport http.RoundTripper
-	xray      *awsxray.Client
 }
 
 // newUpstream resolves the endpoint, region and credentials with the
@@ -113,15 +112,6 @@ func newUpstream(ctx context.Context, c Config) (*upstream, error) {
 	if u.sign {
 		u.creds = cfg.Credentials
 	}
-	u.xray = awsxray.NewFromConfig(cfg, func(o *awsxray.Options) {
-		o.BaseEndpoint = aws.String(u.url.String())
-		o.Region = u.region
-		// The forwarder retries, counting each attempt.
-		o.RetryMaxAttempts = 1
-		if !u.sign {
-			o.Credentials = aws.AnonymousCredentials{}
-		}
-	})
 	return u, nil
 }
 
