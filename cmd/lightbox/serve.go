@@ -17,6 +17,8 @@ func runServe(ctx context.Context, args []string) error {
 	tcp := fs.String("bind-tcp", "", "TCP address for the X-Ray API, /healthz and /metrics (default 127.0.0.1:2000, or AWS_XRAY_DAEMON_ADDRESS)")
 	dataDir := fs.String("data-dir", server.DefaultDataDir, "directory of the embedded store")
 	retention := fs.Duration("retention", server.DefaultRetention, "how long traces are kept (e.g. 720h)")
+	otlpGRPC := fs.String("otlp-grpc", server.DefaultOTLPGRPCAddr, "address for OTLP/gRPC traces, or off")
+	otlpHTTP := fs.String("otlp-http", server.DefaultOTLPHTTPAddr, "address for OTLP/HTTP traces (POST /v1/traces), or off")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	withDemo := fs.Bool("demo", false, "also run the ImageTrends demo application and its simulated users in this process, sending to this server")
 	if err := fs.Parse(args); err != nil {
@@ -28,7 +30,8 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	cfg := server.Config{UDPAddr: *udp, TCPAddr: *tcp, DataDir: *dataDir, Retention: *retention, Logger: logger}
+	cfg := server.Config{UDPAddr: *udp, TCPAddr: *tcp, DataDir: *dataDir, Retention: *retention, Logger: logger,
+		OTLPGRPCAddr: *otlpGRPC, OTLPHTTPAddr: *otlpHTTP}
 	// Flags win over the environment, which wins over the defaults.
 	if env := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); env != "" {
 		u, t, err := server.ParseDaemonAddress(env)

@@ -68,7 +68,7 @@ func TestTranslateSplitsOversizeDocuments(t *testing.T) {
 		{"large tree is split", 200, 1000, 201, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := NewTranslator(Options{}).Translate(bigTrace(tc.n, tc.size))
+			res := NewTranslator(TranslationOptions{}).Translate(bigTrace(tc.n, tc.size))
 			if res.Rejected != 0 {
 				t.Fatalf("rejected %d: %v", res.Rejected, res.Errors)
 			}

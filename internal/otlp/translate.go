@@ -12,8 +12,8 @@ import (
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
-// Options configure the translation.
-type Options struct {
+// TranslationOptions configure the translation.
+type TranslationOptions struct {
 	// IndexedAttributes are attribute keys that become annotations on every
 	// span that has them, besides the keys a span lists in
 	// aws.xray.annotations (the X-Ray exporter's indexed_attributes).
@@ -31,7 +31,7 @@ type Translator struct {
 }
 
 // NewTranslator returns a translator with the given options.
-func NewTranslator(o Options) *Translator {
+func NewTranslator(o TranslationOptions) *Translator {
 	t := &Translator{indexed: map[string]bool{}, indexAll: o.IndexAllAttributes}
 	for _, k := range o.IndexedAttributes {
 		t.indexed[k] = true

@@ -32,7 +32,7 @@ func TestTranslateGolden(t *testing.T) {
 	if err != nil || len(inputs) == 0 {
 		t.Fatalf("no testdata/*.otlp.json: %v", err)
 	}
-	tr := NewTranslator(Options{IndexedAttributes: []string{"deployment.environment", "otel.resource.deployment.environment"}})
+	tr := NewTranslator(TranslationOptions{IndexedAttributes: []string{"deployment.environment", "otel.resource.deployment.environment"}})
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".otlp.json")
 		t.Run(name, func(t *testing.T) {

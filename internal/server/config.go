@@ -20,6 +20,11 @@ type Config struct {
 	Retention time.Duration
 	// UDPReadBuffer is the socket receive buffer requested for UDPAddr.
 	UDPReadBuffer int
+	// OTLPGRPCAddr and OTLPHTTPAddr receive OpenTelemetry traces (OTLP/gRPC
+	// and OTLP/HTTP). Unlike the other fields, "" (or "off") disables a
+	// receiver, so that a Config built in code opens no fixed port;
+	// lightbox serve passes DefaultOTLPGRPCAddr and DefaultOTLPHTTPAddr.
+	OTLPGRPCAddr, OTLPHTTPAddr string
 	// Logger receives the server's logs.
 	Logger *slog.Logger
 }
@@ -29,6 +34,9 @@ const (
 	DefaultAddr      = "127.0.0.1:2000"
 	DefaultDataDir   = "lightbox-data"
 	DefaultRetention = 30 * 24 * time.Hour
+	// The OpenTelemetry Collector's ports, on loopback.
+	DefaultOTLPGRPCAddr = "127.0.0.1:4317"
+	DefaultOTLPHTTPAddr = "127.0.0.1:4318"
 )
 
 func (c Config) withDefaults() Config {

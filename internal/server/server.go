@@ -20,6 +20,7 @@ import (
 	"github.com/lightbox-tracing/lightbox/internal/api"
 	"github.com/lightbox-tracing/lightbox/internal/console"
 	"github.com/lightbox-tracing/lightbox/internal/daemon"
+	"github.com/lightbox-tracing/lightbox/internal/otlp"
 	"github.com/lightbox-tracing/lightbox/internal/store"
 	"github.com/lightbox-tracing/lightbox/internal/store/local"
 )
@@ -31,6 +32,7 @@ type Server struct {
 	registry *prometheus.Registry
 	store    store.Store
 	udp      *daemon.Listener
+	otlp     *otlp.Receiver
 	tcp      net.Listener
 	http     *http.Server
 	ready    atomic.Bool
@@ -65,6 +67,16 @@ func New(cfg Config) (s *Server, err error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen for segments on udp %s: %w", cfg.UDPAddr, err)
+	}
+	s.otlp, err = otlp.Listen(otlp.Options{
+		GRPCAddr:   cfg.OTLPGRPCAddr,
+		HTTPAddr:   cfg.OTLPHTTPAddr,
+		Writer:     st,
+		Logger:     cfg.Logger.With("component", "otlp"),
+		Registerer: s.registry,
+	})
+	if err != nil {
+		return nil, err
 	}
 	s.tcp, err = net.Listen("tcp", cfg.TCPAddr)
 	if err != nil {
@@ -117,6 +129,7 @@ func (s *Server) registerStoreMetrics() {
 // now on.
 func (s *Server) Start() {
 	s.udp.Start()
+	s.otlp.Start()
 	go func() {
 		defer close(s.stopped)
 		if err := s.http.Serve(s.tcp); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -124,7 +137,20 @@ func (s *Server) Start() {
 		}
 	}()
 	s.ready.Store(true)
-	s.log.Info("lightbox is serving", "udp", s.UDPAddr().String(), "tcp", s.TCPAddr().String(), "data", s.cfg.DataDir)
+	s.log.Info("lightbox is serving", "udp", s.UDPAddr().String(), "tcp", s.TCPAddr().String(), "data", s.cfg.DataDir,
+		"otlp_grpc", addrOrOff(s.OTLPGRPCAddr()), "otlp_http", addrOrOff(s.OTLPHTTPAddr()))
+}
+
+// OTLPGRPCAddr and OTLPHTTPAddr are the bound OTLP receiver addresses, nil
+// when disabled.
+func (s *Server) OTLPGRPCAddr() net.Addr { return s.otlp.GRPCAddr() }
+func (s *Server) OTLPHTTPAddr() net.Addr { return s.otlp.HTTPAddr() }
+
+func addrOrOff(a net.Addr) string {
+	if a == nil {
+		return "off"
+	}
+	return a.String()
 }
 
 // UDPAddr is the bound segment address.
@@ -147,6 +173,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.udp.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("cannot flush udp ingest: %w", err))
 	}
+	if err := s.otlp.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("cannot stop otlp ingest: %w", err))
+	}
 	if err := s.http.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("cannot stop http server: %w", err))
 	}
@@ -162,6 +191,9 @@ func (s *Server) closeAll() {
 	}
 	if s.udp != nil {
 		s.udp.Shutdown(context.Background())
+	}
+	if s.otlp != nil {
+		s.otlp.Shutdown(context.Background())
 	}
 	if s.store != nil {
 		s.store.Close()
