@@ -1,0 +1,273 @@
+package clickhouse
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/lightbox-tracing/lightbox/internal/trace"
+	"github.com/lightbox-tracing/lightbox/segment"
+)
+
+// summaryColumns are the columns of a summary row, in insert order.
+var summaryColumns = []string{"day", "trace_id", "rev", "max_stamp", "tepoch", "tstart", "tend", "terms", "summary"}
+
+// assembler summarizes the traces this node wrote, in the background:
+// after AssembleDelay it re-reads every stored write of each trace and
+// inserts a summary row whose rev is the number of writes it read (see
+// docs/design/clickhouse.md for why that makes several writers agree).
+type assembler struct {
+	s    *Store
+	mu   sync.Mutex
+	cond *sync.Cond
+	// waiting: trace ID → when it was first written since its last summary.
+	waiting  map[string]time.Time
+	inflight int
+	urgent   int // Sync calls waiting: summarize without delay
+	stopping bool
+	kick     chan struct{}
+	done     chan struct{}
+}
+
+// assembleBatch is the most traces one round reads.
+const assembleBatch = 1000
+
+func newAssembler(s *Store) *assembler {
+	a := &assembler{s: s, waiting: make(map[string]time.Time), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	a.cond = sync.NewCond(&a.mu)
+	return a
+}
+
+func (a *assembler) poke() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// add marks traces as needing a summary.
+func (a *assembler) add(ids []string) {
+	now := a.s.now()
+	a.mu.Lock()
+	for _, id := range ids {
+		if _, ok := a.waiting[id]; !ok {
+			a.waiting[id] = now
+		}
+	}
+	a.mu.Unlock()
+	a.poke()
+}
+
+func (a *assembler) pending() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return int64(len(a.waiting) + a.inflight)
+}
+
+// stop summarizes everything waiting, then ends run (called by the
+// flusher after its last flush).
+func (a *assembler) stop() {
+	a.mu.Lock()
+	a.stopping = true
+	a.mu.Unlock()
+	a.poke()
+	<-a.done
+}
+
+// sync waits until nothing is waiting or being summarized.
+func (a *assembler) sync(ctx context.Context) error {
+	a.mu.Lock()
+	a.urgent++
+	a.mu.Unlock()
+	a.poke()
+	stop := context.AfterFunc(ctx, func() {
+		a.mu.Lock()
+		a.cond.Broadcast()
+		a.mu.Unlock()
+	})
+	defer stop()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	defer func() { a.urgent-- }()
+	for len(a.waiting)+a.inflight > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("cannot sync: %w", err)
+		}
+		a.cond.Wait()
+	}
+	return nil
+}
+
+func (a *assembler) run() {
+	defer a.s.wg.Done()
+	defer close(a.done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		a.mu.Lock()
+		now := a.s.now()
+		due := make([]string, 0, min(len(a.waiting), assembleBatch))
+		var next time.Time
+		for id, t := range a.waiting {
+			if a.stopping || a.urgent > 0 || now.Sub(t) >= a.s.opts.AssembleDelay {
+				if len(due) < assembleBatch {
+					due = append(due, id)
+				}
+			} else if next.IsZero() || t.Before(next) {
+				next = t
+			}
+		}
+		for _, id := range due {
+			delete(a.waiting, id)
+		}
+		a.inflight = len(due)
+		stopping := a.stopping
+		a.mu.Unlock()
+
+		if len(due) > 0 {
+			slices.Sort(due) // neighbouring trace IDs share granules
+			failed := a.summarize(due)
+			a.mu.Lock()
+			a.inflight = 0
+			if len(failed) > 0 && !stopping {
+				later := a.s.now()
+				for _, id := range failed {
+					if _, ok := a.waiting[id]; !ok {
+						a.waiting[id] = later
+					}
+				}
+			}
+			a.cond.Broadcast()
+			a.mu.Unlock()
+			if len(failed) > 0 && !stopping {
+				// ClickHouse is failing: wait before the retry.
+				select {
+				case <-time.After(time.Second):
+				case <-a.kick:
+				}
+			}
+			continue
+		}
+		a.mu.Lock()
+		a.cond.Broadcast()
+		a.mu.Unlock()
+		if stopping {
+			return
+		}
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(next.Add(a.s.opts.AssembleDelay).Sub(now), time.Millisecond)
+		}
+		timer.Reset(wait)
+		select {
+		case <-a.kick:
+		case <-timer.C:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+}
+
+// summarize recomputes and stores the summaries of ids; it returns the IDs
+// that failed.
+func (a *assembler) summarize(ids []string) []string {
+	s := a.s
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	traces, err := s.loadRows(ctx, ids)
+	if err != nil {
+		s.log.Warn("cannot read traces to summarize", "traces", len(ids), "err", err)
+		return ids
+	}
+	var w rowWriter
+	n := 0
+	for _, id := range ids {
+		t := traces[id]
+		if t == nil {
+			continue // dropped by retention meanwhile
+		}
+		if err := s.appendSummary(&w, id, t); err != nil {
+			s.log.Warn("cannot summarize trace", "trace", id, "err", err)
+			continue
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	if err := s.c.insert(ctx, s.layout.table("summaries"), summaryColumns, w.b, nil); err != nil {
+		s.log.Warn("cannot store summaries", "traces", n, "err", err)
+		return ids
+	}
+	s.traces.Add(int64(n))
+	return nil
+}
+
+// appendSummary assembles one trace from its stored writes and appends its
+// summary row.
+func (s *Store) appendSummary(w *rowWriter, id string, t *traceRows) error {
+	tid, err := segment.ParseTraceID(id)
+	if err != nil {
+		return err
+	}
+	docs, err := decodeRows(id, t.latest())
+	if err != nil {
+		return err
+	}
+	sum := trace.Assemble(id, docs).Summary()
+	sum.Revision = int64(len(t.rows))
+	now := s.now()
+	sum.UpdatedAt = float64(now.UnixNano()) / 1e9
+	js, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	w.u16(homeDay(tid, sum.StartTime))
+	w.str(id)
+	w.u64(uint64(sum.Revision))
+	w.u64(t.maxStamp)
+	w.u64(orderedTime(float64(tid.Epoch())))
+	w.u64(orderedTime(sum.StartTime))
+	w.u64(orderedTime(sum.EndTime))
+	w.strs(sum.Terms())
+	w.bytes(js)
+	return nil
+}
+
+// recoverPending queues the traces whose newest write (stamped in
+// [since, until), until zero meaning now) is newer than their newest
+// summary: a node wrote them and stopped before summarizing.
+func (s *Store) recoverPending(ctx context.Context, since, until time.Time) {
+	cond := fmt.Sprintf("stamp >= %d", since.UnixMicro())
+	having := ""
+	if !until.IsZero() {
+		having = fmt.Sprintf(" HAVING s < %d", until.UnixMicro())
+	}
+	docs, sums := s.layout.table("documents"), s.layout.table("summaries")
+	q := "SELECT trace_id FROM (SELECT trace_id, max(stamp) AS s FROM " + docs + " WHERE " + cond + " GROUP BY trace_id" + having + ")" +
+		" ANY LEFT JOIN (SELECT trace_id, max(max_stamp) AS m FROM " + sums +
+		" WHERE trace_id IN (SELECT trace_id FROM " + docs + " WHERE " + cond + ") GROUP BY trace_id) USING trace_id WHERE s > m"
+	b, err := s.c.query(ctx, q)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("cannot look for unsummarized traces", "err", err)
+		}
+		return
+	}
+	r := rowReader{b: b}
+	var ids []string
+	for r.more() {
+		ids = append(ids, r.str())
+	}
+	if len(ids) > 0 {
+		s.log.Info("summarizing traces another run left unsummarized", "traces", len(ids))
+		s.asm.add(ids)
+	}
+}
