@@ -28,7 +28,9 @@ type serverError struct {
 	Message string
 }
 
-func (e *serverError) Error() string { return fmt.Sprintf("clickhouse error %d: %s", e.Code, e.Message) }
+func (e *serverError) Error() string {
+	return fmt.Sprintf("clickhouse error %d: %s", e.Code, e.Message)
+}
 
 // ClickHouse error codes the engine handles.
 const (
