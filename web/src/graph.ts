@@ -10,7 +10,8 @@ const colors = { ok: "#16a34a", error: "#f59e0b", throttle: "#a855f7", fault: "#
 
 // drawGraph lays out a service graph with dagre (left to right, as X-Ray
 // draws it). Labels are canvas text, so names from segments are never
-// markup.
+// markup. minutes is the window's length for requests per minute; 0 (a
+// single trace) leaves the rate out.
 export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: number): Promise<Core> {
   const els: ElementDefinition[] = [];
   const ids = new Set(graph.Services.map((s) => String(s.ReferenceId)));
@@ -24,7 +25,7 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
     const avg = total ? (st!.TotalResponseTime || 0) / total : undefined;
     const kind = kindOf(s.Type, s.Name);
     const lines = [s.Name || "(unnamed)"];
-    if (kind !== "client") lines.push(total ? `${fmtSec(avg)} · ${(total / minutes).toFixed(total / minutes < 10 ? 1 : 0)} t/min` : "no requests");
+    if (kind !== "client") lines.push(!total ? "no requests" : minutes ? `${fmtSec(avg)} · ${(total / minutes).toFixed(total / minutes < 10 ? 1 : 0)} t/min` : fmtSec(avg));
     if (s.Type && kind !== "client") lines.push(s.Type);
     const sum = Math.max(1, ok + error + throttle + fault);
     els.push({
@@ -52,7 +53,7 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
           id: `${s.ReferenceId}-${target}`,
           source: String(s.ReferenceId),
           target,
-          label: n ? `${fmtSec(eavg)} · ${(n / minutes).toFixed(1)} t/min` : "",
+          label: !n ? "" : minutes ? `${fmtSec(eavg)} · ${(n / minutes).toFixed(1)} t/min` : fmtSec(eavg),
           color: bad > 0.05 ? colors.fault : bad > 0 ? colors.error : "#64748b",
         },
       });
@@ -61,7 +62,6 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
   const cy = cytoscape({
     container,
     elements: els,
-    wheelSensitivity: 0.3,
     minZoom: 0.1,
     maxZoom: 3,
     textureOnViewport: els.length > 300,
@@ -120,7 +120,7 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
       },
       { selector: "edge:selected", style: { width: 4, "line-color": "#2563eb", "target-arrow-color": "#2563eb" } },
     ] as any, // data() mappers for pie sizes are fine at run time; the typings want numbers
-    layout: { name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 110, animate: false } as any,
+    layout: { name: "dagre", rankDir: "LR", nodeSep: 60, rankSep: 120, animate: false } as any,
   });
   return new Promise((resolve) => {
     if (cy.elements().length === 0) resolve(cy);

@@ -28,6 +28,6 @@ export function kindOf(type: string | undefined, name?: string): NodeKind {
   if (t === "client" || t === "Client") return "client";
   if (/^Database::|SQL|sql/.test(t) || /@/.test(name || "") && t === "Database::SQL") return "database";
   if (t.startsWith("AWS::")) return "aws";
-  if (t === "remote" || t === "" ) return "remote";
+  if (t === "remote") return "remote";
   return "service";
 }

@@ -1,1 +1,0 @@
-import{a as e,s as t}from"./index-DCdK8D2y.js";async function n(n){t(n.el,e(`p`,null,`Coming soon.`))}export{n as default};
