@@ -20,6 +20,10 @@ func runServe(ctx context.Context, args []string) error {
 	otlpGRPC := fs.String("otlp-grpc", server.DefaultOTLPGRPCAddr, "address for OTLP/gRPC traces, or off")
 	otlpHTTP := fs.String("otlp-http", server.DefaultOTLPHTTPAddr, "address for OTLP/HTTP traces (POST /v1/traces), or off")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	storage := fs.String("storage", server.StorageLocal, "storage engine: local (embedded, in --data-dir) or clickhouse (stateless nodes sharing ClickHouse)")
+	chURL := fs.String("clickhouse-url", "", "ClickHouse HTTP interface for --storage clickhouse, e.g. http://127.0.0.1:8123/")
+	chDB := fs.String("clickhouse-database", "lightbox", "ClickHouse database for --storage clickhouse (created if missing)")
+	chCluster := fs.String("clickhouse-cluster", "", "ClickHouse cluster to create sharded, replicated tables on (ON CLUSTER; needs ZooKeeper)")
 	withDemo := fs.Bool("demo", false, "also run the ImageTrends demo application and its simulated users in this process, sending to this server")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -31,7 +35,8 @@ func runServe(ctx context.Context, args []string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg := server.Config{UDPAddr: *udp, TCPAddr: *tcp, DataDir: *dataDir, Retention: *retention, Logger: logger,
-		OTLPGRPCAddr: *otlpGRPC, OTLPHTTPAddr: *otlpHTTP}
+		OTLPGRPCAddr: *otlpGRPC, OTLPHTTPAddr: *otlpHTTP, Storage: *storage,
+		ClickHouse: server.ClickHouseConfig{URL: *chURL, Database: *chDB, Cluster: *chCluster}}
 	// Flags win over the environment, which wins over the defaults.
 	if env := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); env != "" {
 		u, t, err := server.ParseDaemonAddress(env)

@@ -27,6 +27,33 @@ type Config struct {
 	OTLPGRPCAddr, OTLPHTTPAddr string
 	// Logger receives the server's logs.
 	Logger *slog.Logger
+	// Storage chooses the engine: StorageLocal (default: the embedded
+	// store in DataDir) or StorageClickHouse (stateless nodes over a
+	// shared ClickHouse, configured by ClickHouse).
+	Storage string
+	// ClickHouse configures the clickhouse engine.
+	ClickHouse ClickHouseConfig
+}
+
+// Storage engines.
+const (
+	StorageLocal      = "local"
+	StorageClickHouse = "clickhouse"
+)
+
+// ClickHouseConfig configures the clickhouse engine (see
+// docs/design/clickhouse.md).
+type ClickHouseConfig struct {
+	// URL is ClickHouse's HTTP interface, e.g. http://127.0.0.1:8123/.
+	URL string
+	// Database holds Lightbox's tables (default "lightbox").
+	Database string
+	// Cluster, when set, names the ClickHouse cluster to create sharded,
+	// replicated tables on (ON CLUSTER; needs ZooKeeper).
+	Cluster string
+	// AssembleDelay is how long a trace waits after a write before it is
+	// summarized (default 1 s).
+	AssembleDelay time.Duration
 }
 
 // Defaults, as in the X-Ray daemon: loopback only, port 2000 for both.

@@ -22,7 +22,6 @@ import (
 	"github.com/lightbox-tracing/lightbox/internal/daemon"
 	"github.com/lightbox-tracing/lightbox/internal/otlp"
 	"github.com/lightbox-tracing/lightbox/internal/store"
-	"github.com/lightbox-tracing/lightbox/internal/store/local"
 )
 
 // Server is a running Lightbox.
@@ -51,9 +50,9 @@ func New(cfg Config) (s *Server, err error) {
 			s.closeAll()
 		}
 	}()
-	st, err := local.Open(local.Options{Dir: cfg.DataDir, Retention: cfg.Retention, Logger: cfg.Logger.With("component", "store")})
+	st, err := openStore(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open store in %s: %w", cfg.DataDir, err)
+		return nil, err
 	}
 	s.store = st
 	s.registerStoreMetrics()
