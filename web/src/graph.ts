@@ -59,6 +59,7 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
       });
     }
   }
+  const t0 = performance.now();
   const cy = cytoscape({
     container,
     elements: els,
@@ -122,6 +123,7 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
     ] as any, // data() mappers for pie sizes are fine at run time; the typings want numbers
     layout: { name: "dagre", rankDir: "LR", nodeSep: 60, rankSep: 120, animate: false } as any,
   });
+  (window as any).__mapLayoutMs = performance.now() - t0; // construction runs the layout
   return new Promise((resolve) => {
     if (cy.elements().length === 0) resolve(cy);
     // The first render after layout: what a user waits for.

@@ -1,0 +1,287 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lightbox-tracing/lightbox/internal/demo"
+	"github.com/lightbox-tracing/lightbox/internal/server"
+)
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// browserTools finds node, playwright-core (web/node_modules) and
+// Chromium. In CI a missing one fails the test; elsewhere it skips, saying
+// what to install.
+func browserTools(t *testing.T) (node, chromium string) {
+	t.Helper()
+	missing := func(what string) {
+		t.Helper()
+		msg := what + " is missing: install Debian's chromium (apt-get install chromium) and run `npm --prefix web ci`"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node")
+	}
+	chromium = os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		missing(chromium)
+	}
+	if _, err := os.Stat("../../web/node_modules/playwright-core/package.json"); err != nil {
+		missing("web/node_modules/playwright-core")
+	}
+	return node, chromium
+}
+
+// The issue's browser test: a Lightbox fed by the demo (plus a trace whose
+// names and annotations hold markup, and a 200-node trace for the map's
+// render time), driven in headless Chromium by web/e2e/console.spec.mjs.
+// The spec asserts each behaviour; its screenshots land in
+// web/e2e/artifacts.
+func TestConsoleInBrowser(t *testing.T) {
+	node, chromium := browserTools(t)
+	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("lightbox shutdown: %v", err)
+		}
+	})
+	base := "http://" + srv.TCPAddr().String()
+
+	d, err := demo.New(demo.Config{DaemonAddr: srv.UDPAddr().String(), ThrottleRate: 0.4, S3FaultRate: 0.2, LatencyScale: 0.3, Users: 20, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := d.Close(ctx); err != nil {
+			t.Errorf("demo close: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	counts, err := d.RunTraffic(ctx, demo.TrafficConfig{Rate: 20, Requests: 120, LoginFailureRate: 0.1, SlowRate: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("demo traffic: %s", counts)
+
+	hostileID := putHostileTrace(t, base)
+	benchStart, benchEnd := putWideTrace(t, base, 200)
+
+	// Wait until Lightbox has assembled what the spec looks for.
+	waitFor(t, "the demo's service map", func() bool {
+		names := graphNames(t, base, time.Now().Add(-10*time.Minute), time.Now().Add(time.Minute))
+		for _, want := range []string{"imagetrends", "labeler", "Rekognition", "S3"} {
+			if !slices.Contains(names, want) {
+				return false
+			}
+		}
+		return true
+	})
+	waitFor(t, "the 200-node map", func() bool {
+		return len(graphNames(t, base, benchStart, benchEnd)) >= 201
+	})
+	waitFor(t, "the hostile trace's summary", func() bool {
+		var out struct{ TraceSummaries []struct{ Id string } }
+		post(t, base, "/TraceSummaries", map[string]any{"StartTime": time.Now().Add(-10 * time.Minute).Unix(), "EndTime": time.Now().Add(time.Minute).Unix(), "FilterExpression": `annotation.html BEGINSWITH "<script"`}, &out)
+		return len(out.TraceSummaries) == 1 && out.TraceSummaries[0].Id == hostileID
+	})
+
+	artifacts, _ := filepath.Abs("../../web/e2e/artifacts")
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, node, "e2e/console.spec.mjs")
+	cmd.Dir = "../../web"
+	cmd.Env = append(os.Environ(),
+		"BASE_URL="+base,
+		"CHROMIUM="+chromium,
+		"ARTIFACTS="+artifacts,
+		"HOSTILE_TRACE_ID="+hostileID,
+		fmt.Sprintf("BENCH_START=%d", benchStart.Unix()),
+		fmt.Sprintf("BENCH_END=%d", benchEnd.Unix()),
+	)
+	out, err := cmd.CombinedOutput()
+	t.Logf("console.spec.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("the browser spec failed: %v (screenshots in %s)", err, artifacts)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func post(t *testing.T, base, path string, in, out any) {
+	t.Helper()
+	body, _ := json.Marshal(in)
+	res, err := http.Post(base+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("POST %s: %d %s", path, res.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+	}
+}
+
+func graphNames(t *testing.T, base string, from, to time.Time) []string {
+	var g struct{ Services []struct{ Name string } }
+	post(t, base, "/ServiceGraph", map[string]any{"StartTime": from.Unix(), "EndTime": to.Unix()}, &g)
+	var names []string
+	for _, s := range g.Services {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func hexID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func traceID(at time.Time) string {
+	return fmt.Sprintf("1-%08x-%s", at.Unix(), hexID(12))
+}
+
+func putSegments(t *testing.T, base string, docs []map[string]any) {
+	t.Helper()
+	for len(docs) > 0 {
+		n := min(50, len(docs))
+		var strs []string
+		for _, d := range docs[:n] {
+			b, _ := json.Marshal(d)
+			strs = append(strs, string(b))
+		}
+		var out struct{ UnprocessedTraceSegments []any }
+		post(t, base, "/TraceSegments", map[string]any{"TraceSegmentDocuments": strs}, &out)
+		if len(out.UnprocessedTraceSegments) > 0 {
+			t.Fatalf("segments refused: %v", out.UnprocessedTraceSegments)
+		}
+		docs = docs[n:]
+	}
+}
+
+// Markup the spec looks for, verbatim, as text.
+const (
+	hostileSubsegment = `<img src=x onerror="window.__xss='name'">`
+	hostileAnnotation = `<script>window.__xss='annotation'</script>`
+	hostileUser       = `<b onmouseover="window.__xss='user'">mallory</b>`
+)
+
+// putHostileTrace writes a trace whose every free-text field holds markup.
+// Segment names only allow a few punctuation characters, so the segment's
+// name carries what it may and its subsegment carries the tags.
+func putHostileTrace(t *testing.T, base string) string {
+	now := time.Now()
+	id := traceID(now)
+	seg := map[string]any{
+		"name": `evil & co #=+ @ % \ service`, "id": hexID(8), "trace_id": id,
+		"start_time": float64(now.UnixMicro())/1e6 - 0.5, "end_time": float64(now.UnixMicro()) / 1e6,
+		"user":        hostileUser,
+		"annotations": map[string]any{"html": hostileAnnotation},
+		"metadata":    map[string]any{"default": map[string]any{"payload": `<iframe src="javascript:window.__xss='metadata'">`}},
+		"http": map[string]any{
+			"request":  map[string]any{"method": "GET", "url": `http://evil.example/<svg onload=alert(1)>`},
+			"response": map[string]any{"status": 500},
+		},
+		"fault": true,
+		"cause": map[string]any{"exceptions": []any{map[string]any{"id": hexID(8), "type": `<h1>Boom</h1>`, "message": `<img src=y onerror="window.__xss='exception'">`}}},
+		"subsegments": []any{map[string]any{
+			"name": hostileSubsegment, "id": hexID(8),
+			"start_time": float64(now.UnixMicro())/1e6 - 0.4, "end_time": float64(now.UnixMicro())/1e6 - 0.1,
+			"annotations": map[string]any{"note": hostileAnnotation},
+		}},
+	}
+	putSegments(t, base, []map[string]any{seg})
+	return id
+}
+
+// putWideTrace writes one trace of 1 + 10 + 10*(n/10 - 1) services (a
+// root calling 10 services that call the rest) two hours ago, out of the
+// demo's way; the spec times the map of that window.
+func putWideTrace(t *testing.T, base string, n int) (from, to time.Time) {
+	at := time.Now().Add(-2 * time.Hour)
+	id := traceID(at)
+	start := float64(at.Unix())
+	var docs []map[string]any
+	segment := func(name, parent string, calls []string) map[string]any {
+		var subs []any
+		for _, c := range calls {
+			subs = append(subs, map[string]any{"name": c, "id": c, "start_time": start + 0.01, "end_time": start + 0.5})
+		}
+		d := map[string]any{"name": name, "id": hexID(8), "trace_id": id, "start_time": start, "end_time": start + 1, "http": map[string]any{"response": map[string]any{"status": 200}}}
+		if parent != "" {
+			d["parent_id"] = parent
+		}
+		if len(subs) > 0 {
+			d["subsegments"] = subs
+		}
+		return d
+	}
+	var mids []string
+	for i := range 10 {
+		mids = append(mids, hexID(8))
+		_ = i
+	}
+	docs = append(docs, segment("bench-root", "", mids))
+	per := n/10 - 1
+	for i, callID := range mids {
+		var leaves []string
+		for range per {
+			leaves = append(leaves, hexID(8))
+		}
+		docs = append(docs, segment(fmt.Sprintf("bench-svc-%02d", i), callID, leaves))
+		for j, leaf := range leaves {
+			docs = append(docs, segment(fmt.Sprintf("bench-svc-%02d-%02d", i, j), leaf, nil))
+		}
+	}
+	putSegments(t, base, docs)
+	return at.Add(-time.Minute), at.Add(time.Minute)
+}
+
+var _ = strings.Contains

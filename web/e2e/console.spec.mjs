@@ -1,0 +1,220 @@
+// The console in a real browser: Debian's Chromium driven by
+// playwright-core. internal/console's TestConsoleInBrowser starts a
+// Lightbox fed by the demo and runs this with BASE_URL, HOSTILE_TRACE_ID,
+// BENCH_START/BENCH_END (a 200-node trace's window) and ARTIFACTS (where
+// screenshots go). Each step asserts one behaviour of issue 6, item 5.
+import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const base = process.env.BASE_URL;
+const artifacts = process.env.ARTIFACTS || "e2e/artifacts";
+const hostileId = process.env.HOSTILE_TRACE_ID;
+assert.ok(base, "BASE_URL is not set");
+
+const userData = mkdtempSync(join(tmpdir(), "lightbox-chromium-"));
+const browser = await chromium.launchPersistentContext(userData, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  viewport: { width: 1400, height: 900 },
+});
+const page = browser.pages()[0] || (await browser.newPage());
+page.setDefaultTimeout(30000);
+const pageErrors = [];
+page.on("pageerror", (e) => pageErrors.push(e.message));
+page.on("dialog", (d) => { pageErrors.push("a dialog opened: " + d.message()); d.dismiss(); });
+// Every API request the console makes, to check none is repeated.
+let apiRequests = [];
+page.on("request", (r) => { if (r.method() === "POST") apiRequests.push(r.url().replace(base, "") + " " + (r.postData() || "")); });
+
+const results = [];
+const figures = {};
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}: ${err.stack || err}`);
+    await page.screenshot({ path: join(artifacts, "failed-" + name.replace(/\W+/g, "-") + ".png") }).catch(() => {});
+  }
+}
+const shot = (name) => page.screenshot({ path: join(artifacts, name + ".png") });
+
+// The names on the map, read from Cytoscape (its labels are canvas text).
+const mapNodes = () => page.evaluate(() => window.__cy.nodes().map((n) => n.data("label").split("\n")[0]));
+
+async function clickNode(name) {
+  const pos = await page.evaluate((name) => {
+    const n = window.__cy.nodes().filter((n) => n.data("label").split("\n")[0] === name && n.data("kind") !== "client")[0];
+    if (!n) return null;
+    const p = n.renderedPosition();
+    const box = window.__cy.container().getBoundingClientRect();
+    return { x: box.left + p.x, y: box.top + p.y };
+  }, name);
+  assert.ok(pos, `no node ${name} on the map`);
+  await page.mouse.click(pos.x, pos.y);
+}
+
+await step("the map shows the demo's nodes", async () => {
+  await page.goto(base + "/");
+  await page.waitForFunction(() => window.__cy && window.__cy.nodes().length > 0);
+  const names = await mapNodes();
+  for (const want of ["imagetrends", "labeler", "Rekognition", "S3", "Unknown"]) assert.ok(names.includes(want), `map nodes ${names} lack ${want}`);
+  const kinds = await page.evaluate(() => window.__cy.nodes().map((n) => n.data("kind")));
+  for (const want of ["client", "service", "aws", "database"]) assert.ok(kinds.includes(want), `node kinds ${kinds} lack ${want}`);
+  assert.ok((await page.evaluate(() => window.__cy.edges().length)) >= 5, "too few edges");
+  await shot("map");
+});
+
+await step("clicking a node and View traces lists its traces", async () => {
+  await clickNode("labeler");
+  await page.waitForSelector("#map-panel h2");
+  assert.equal(await page.textContent("#map-panel h2"), "labeler");
+  await page.waitForSelector("#map-panel .chart canvas");
+  assert.match(await page.textContent("#map-panel .status-table"), /Throttle \(429\)/);
+  await shot("map-node-panel");
+  await page.click("#view-traces");
+  await page.waitForURL(/\/traces\?/);
+  assert.match(new URL(page.url()).searchParams.get("filter"), /^service\(id\(name: "labeler"/);
+  await page.waitForSelector("#trace-list tbody tr");
+  assert.ok((await page.locator("#trace-list tbody tr").count()) > 0);
+  assert.equal(await page.inputValue("#filter"), new URL(page.url()).searchParams.get("filter"));
+});
+
+await step("a trace opens its timeline", async () => {
+  await page.click("#trace-list tbody tr:first-child td:first-child a");
+  await page.waitForURL(/\/traces\/1-/);
+  await page.waitForSelector("#timeline .tl-row");
+  const names = await page.locator("#timeline .tl-row").evaluateAll((rows) => rows.map((r) => r.dataset.name));
+  for (const want of ["imagetrends", "labeler", "Rekognition"]) assert.ok(names.includes(want), `timeline rows ${names} lack ${want}`);
+  // Collapse the first row: its descendants leave the timeline.
+  const before = names.length;
+  await page.click("#timeline .tl-row:first-child .tl-toggle");
+  assert.equal(await page.locator("#timeline .tl-row").count(), 1);
+  await page.click("#timeline .tl-row:first-child .tl-toggle");
+  assert.equal(await page.locator("#timeline .tl-row").count(), before);
+  await page.click('#timeline .tl-row[data-name="Rekognition"]');
+  await page.click("#details .tab:has-text('Resources')");
+  assert.match(await page.textContent("#details .tab-body"), /aws\.operation/);
+  await page.click("#details .tab:has-text('Raw data')");
+  assert.match(await page.textContent("#raw-json"), /"name": "Rekognition"/);
+  await page.waitForFunction(() => document.querySelector("#trace-map canvas"));
+  await shot("trace-timeline");
+});
+
+await step("a filter expression narrows the list", async () => {
+  await page.goto(base + "/traces");
+  await page.waitForSelector("#trace-list tbody tr");
+  const count = async () => Number((await page.textContent("main")).match(/(\d+) traces, grouped by URL/)[1]);
+  const all = await count();
+  await page.fill("#filter", "http.status = 401");
+  await page.click("#filter-run");
+  await page.waitForURL(/filter=http.status/);
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll("#trace-list tbody tr td:nth-child(4)")];
+    return cells.length > 0 && cells.every((c) => (c.textContent || "").startsWith("401"));
+  });
+  const narrowed = await count();
+  assert.ok(narrowed > 0 && narrowed < all, `401 traces ${narrowed}, all ${all}`);
+  const statuses = await page.locator("#trace-list tbody tr td:nth-child(4)").allTextContents();
+  assert.ok(statuses.length > 0 && statuses.every((s) => s.startsWith("401")), `statuses ${statuses}`);
+  await shot("traces-filtered");
+});
+
+await step("a bad filter expression shows the server's error and column", async () => {
+  await page.fill("#filter", 'service("S3") { fault');
+  await page.click("#filter-run");
+  await page.waitForSelector("#filter-error:not([hidden])");
+  const msg = await page.textContent("#filter-error");
+  assert.match(msg, /InvalidRequestException/);
+  assert.match(msg, /column \d+/);
+  await shot("filter-error");
+});
+
+await step("the analytics charts and root-cause tables render", async () => {
+  await page.goto(base + "/analytics");
+  await page.waitForSelector("#chart-distribution canvas");
+  await page.waitForSelector("#chart-timeseries canvas");
+  await page.waitForSelector('[data-table="rt-causes"] tbody tr');
+  const rt = await page.textContent('[data-table="rt-causes"]');
+  assert.match(rt, /Rekognition|S3|Unknown/);
+  assert.ok((await page.locator('[data-table="fault-causes"] tbody tr, [data-table="error-causes"] tbody tr').count()) > 0, "no fault or error root causes");
+  assert.ok((await page.locator('[data-table="status"] tbody tr').count()) > 0);
+  // Compare: set B is every trace, and every table gains a Δ column.
+  await page.click("#compare");
+  await page.waitForSelector("#set-b");
+  await page.click('[data-table="status"] tbody tr:has-text("401")');
+  await page.waitForFunction(() => (document.querySelector("#set-b")?.textContent || "").includes("http.status = 401"));
+  await page.waitForSelector('[data-table="status"] th:has-text("Δ")');
+  await shot("analytics-compare");
+});
+
+await step("segment markup renders as text", async () => {
+  assert.ok(hostileId, "HOSTILE_TRACE_ID is not set");
+  await page.goto(base + "/traces/" + hostileId);
+  await page.waitForSelector("#timeline .tl-row");
+  const names = await page.locator("#timeline .tl-label").allTextContents();
+  assert.ok(names.includes(`<img src=x onerror="window.__xss='name'">`), `timeline labels ${names}`);
+  await page.click('#timeline .tl-row:first-child');
+  await page.click("#details .tab:has-text('Annotations')");
+  assert.match(await page.textContent("#details .tab-body"), /<script>window.__xss='annotation'<\/script>/);
+  await page.click("#details .tab:has-text('Exceptions')");
+  assert.match(await page.textContent("#details .tab-body"), /<h1>Boom<\/h1>/);
+  await page.click("#details .tab:has-text('Metadata')");
+  assert.match(await page.textContent("#details .tab-body"), /<iframe/);
+  await shot("hostile-trace");
+  await page.goto(base + "/traces?filter=" + encodeURIComponent('annotation.html BEGINSWITH "<script"'));
+  await page.waitForSelector("#trace-list tbody tr");
+  assert.match(await page.textContent("#trace-list"), /html: <script>window.__xss='annotation'<\/script>/);
+  assert.match(await page.textContent(".refiners"), /<b onmouseover/);
+  // None of it became an element, and no script ran.
+  for (const sel of ['img[src="x"]', 'img[src="y"]', "iframe", "h1", "b[onmouseover]", "svg[onload]"]) {
+    assert.equal(await page.locator(sel).count(), 0, `${sel} is in the page`);
+  }
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  await shot("hostile-list");
+});
+
+await step("the map renders 200 nodes (timed)", async () => {
+  const start = process.env.BENCH_START, end = process.env.BENCH_END;
+  assert.ok(start && end, "BENCH_START/BENCH_END are not set");
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    await page.goto(`${base}/map?range=custom&start=${start}&end=${end}`);
+    await page.waitForFunction(() => window.__cy && window.__cy.nodes().length >= 201 && window.__mapRenderMs > 0);
+    times.push(await page.evaluate(() => window.__mapRenderMs));
+  }
+  times.sort((a, b) => a - b);
+  figures.map200RenderMs = times[1];
+  console.log(`map of ${await page.evaluate(() => window.__cy.nodes().length)} nodes: layout + first paint ${times.map((t) => t.toFixed(0)).join(", ")} ms (median ${times[1].toFixed(0)}; last layout alone ${(await page.evaluate(() => window.__mapLayoutMs)).toFixed(0)} ms)`);
+  await shot("map-200");
+});
+
+await step("no API request is repeated while one screen loads", async () => {
+  apiRequests = [];
+  await page.goto(base + "/traces");
+  await page.waitForSelector("#trace-list tbody tr");
+  await page.waitForTimeout(500);
+  const seen = new Set();
+  for (const r of apiRequests) {
+    assert.ok(!seen.has(r), `repeated request ${r}`);
+    seen.add(r);
+  }
+});
+
+await step("the page raised no script errors", async () => {
+  assert.deepEqual(pageErrors, []);
+});
+
+await browser.close();
+rmSync(userData, { recursive: true, force: true });
+writeFileSync(join(artifacts, "figures.json"), JSON.stringify(figures, null, 2));
+const failed = results.filter((r) => !r.ok).length;
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
