@@ -154,9 +154,9 @@ func put(t *testing.T, c *awsxray.Client, docs ...string) {
 // comparison: Revision is left out (the embedded engine counts changes, the
 // ClickHouse engine counts writes).
 type answers struct {
-	Summaries  map[string]string   // filter expression → JSON of the summaries, by ID
+	Summaries  map[string]string    // filter expression → JSON of the summaries, by ID
 	All        []types.TraceSummary // without a filter
-	Traces     map[string][]string // trace ID → its segment documents, sorted
+	Traces     map[string][]string  // trace ID → its segment documents, sorted
 	Graph      string
 	TimeSeries string
 	Groups     []string
