@@ -196,6 +196,62 @@ await step("the map renders 200 nodes (timed)", async () => {
   await shot("map-200");
 });
 
+await step("groups: create, validation error, select, edit, delete", async () => {
+  await page.goto(base + "/groups");
+  await page.waitForSelector("#group-create");
+  await page.fill('#group-create input[name="GroupName"]', "e2e-broken");
+  await page.fill('#group-create input[name="FilterExpression"]', "fault AND (");
+  await page.click('#group-create button[type="submit"]');
+  await page.waitForSelector("#group-create .form-error:not([hidden])");
+  assert.match(await page.textContent("#group-create .form-error"), /InvalidRequestException.*column \d+/s);
+  await page.fill('#group-create input[name="GroupName"]', "e2e-faults");
+  await page.fill('#group-create input[name="FilterExpression"]', "fault OR error");
+  await page.click('#group-create button[type="submit"]');
+  await page.waitForSelector('#group-list tr[data-group="e2e-faults"]');
+  assert.equal(await page.locator('#group-list tr[data-group="e2e-broken"]').count(), 0);
+  // The group selector scopes the list to the group's traces.
+  await page.selectOption("#group", "e2e-faults");
+  await page.waitForURL(/group=e2e-faults/);
+  await page.click('nav a:has-text("Traces")');
+  await page.waitForSelector("#trace-list tbody tr");
+  const pills = await page.locator("#trace-list tbody tr td:nth-child(4)").allTextContents();
+  assert.ok(pills.every((p) => /Fault|Error|Throttle/.test(p)), `group-scoped statuses ${pills}`);
+  await page.goto(base + "/groups?edit=e2e-faults");
+  await page.fill('#group-edit input[name="FilterExpression"]', "fault");
+  await page.click('#group-edit button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('#group-list tr[data-group="e2e-faults"] td:nth-child(2)')?.textContent === "fault");
+  await shot("groups");
+  const del = page.locator('#group-list tr[data-group="e2e-faults"] button.danger');
+  await del.click();
+  await del.click();
+  await page.waitForFunction(() => !document.querySelector('#group-list tr[data-group="e2e-faults"]'));
+});
+
+await step("sampling rules: create, validation error, edit, delete", async () => {
+  await page.goto(base + "/sampling");
+  await page.waitForSelector('#rule-list tr[data-rule="Default"]');
+  await page.fill('#rule-create input[name="RuleName"]', "e2e-rule");
+  await page.fill('#rule-create input[name="Priority"]', "10");
+  await page.fill('#rule-create input[name="FixedRate"]', "2");
+  await page.click('#rule-create button[type="submit"]');
+  await page.waitForSelector("#rule-create .form-error:not([hidden])");
+  assert.match(await page.textContent("#rule-create .form-error"), /FixedRate/);
+  await page.fill('#rule-create input[name="FixedRate"]', "0.5");
+  await page.fill('#rule-create input[name="URLPath"]', "/upload*");
+  await page.click('#rule-create button[type="submit"]');
+  await page.waitForSelector('#rule-list tr[data-rule="e2e-rule"]');
+  await page.click('#rule-list tr[data-rule="e2e-rule"] a:has-text("Edit")');
+  await page.waitForSelector("#rule-edit");
+  await page.fill('#rule-edit input[name="ReservoirSize"]', "7");
+  await page.click('#rule-edit button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('#rule-list tr[data-rule="e2e-rule"] td:nth-child(3)')?.textContent === "7/s");
+  await shot("sampling");
+  const del = page.locator('#rule-list tr[data-rule="e2e-rule"] button.danger');
+  await del.click();
+  await del.click();
+  await page.waitForFunction(() => !document.querySelector('#rule-list tr[data-rule="e2e-rule"]'));
+});
+
 await step("no API request is repeated while one screen loads", async () => {
   apiRequests = [];
   await page.goto(base + "/traces");

@@ -121,7 +121,7 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
       },
       { selector: "edge:selected", style: { width: 4, "line-color": "#2563eb", "target-arrow-color": "#2563eb" } },
     ] as any, // data() mappers for pie sizes are fine at run time; the typings want numbers
-    layout: { name: "dagre", rankDir: "LR", nodeSep: 60, rankSep: 120, animate: false } as any,
+    layout: { name: "dagre", rankDir: "LR", nodeSep: 60, rankSep: 120, animate: false, ranker: els.length > 150 ? "longest-path" : "network-simplex" } as any,
   });
   (window as any).__mapLayoutMs = performance.now() - t0; // construction runs the layout
   return new Promise((resolve) => {
@@ -130,5 +130,10 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
     cy.one("render", () => resolve(cy));
     setTimeout(() => resolve(cy), 3000); // a hidden container never renders
     cy.fit(undefined, 30);
+    // A small graph would otherwise be blown up to fill the box.
+    if (cy.zoom() > 1.2) {
+      cy.zoom(1.2);
+      cy.center();
+    }
   });
 }

@@ -154,7 +154,7 @@ async function render(): Promise<void> {
   document.title = screen.title + " · Lightbox";
   const gs = await loadGroups();
   if (seq !== renderSeq) return;
-  replace(groupSelect, h("option", { value: "" }, "Default (all traces)"), gs.map((g) => h("option", { value: g.GroupName }, g.GroupName)));
+  replace(groupSelect, h("option", { value: "" }, "Default (all traces)"), gs.filter((g) => g.GroupName !== "Default").map((g) => h("option", { value: g.GroupName }, g.GroupName)));
   groupSelect.value = s.group;
   const group = gs.find((g) => g.GroupName === s.group);
 

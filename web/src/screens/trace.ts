@@ -201,6 +201,8 @@ class Timeline {
   render(): void {
     this.rows = flatten(this.roots);
     this.spacer.style.height = this.rows.length * rowHeight + "px";
+    // Short traces take only the room they need; long ones scroll.
+    this.body.style.height = `min(55vh, ${this.rows.length * rowHeight + 4}px)`;
     this.paint();
   }
 

@@ -1,1 +1,0 @@
-import{f as e,u as t}from"./index-B0h8u-gn.js";async function n(n){e(n.el,t(`p`,null,`Coming soon.`))}export{n as default};
