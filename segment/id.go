@@ -42,6 +42,23 @@ func (id TraceID) Epoch() int64 {
 	return int64(uint32(id[0])<<24 | uint32(id[1])<<16 | uint32(id[2])<<8 | uint32(id[3]))
 }
 
+// EpochSlack is how far a trace ID's epoch may be from its trace's start
+// and still be taken as the trace's time.
+const EpochSlack = 24 * 60 * 60
+
+// IndexTime is the time a trace is found at by its trace ID (X-Ray's
+// TimeRangeType TraceId): the epoch in the ID when it lies within
+// EpochSlack of the trace's start, as it does for IDs that X-Ray SDKs and
+// X-Ray's OTel ID generator make; otherwise the start itself, because the
+// ID came from a W3C trace ID whose first 32 bits are random.
+func (id TraceID) IndexTime(start float64) float64 {
+	e := float64(id.Epoch())
+	if d := e - start; d <= EpochSlack && -d <= EpochSlack {
+		return e
+	}
+	return start
+}
+
 // ParseSegmentID parses 16 hex digits.
 func ParseSegmentID(s string) (SegmentID, error) {
 	var id SegmentID

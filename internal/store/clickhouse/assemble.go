@@ -233,7 +233,7 @@ func (s *Store) appendSummary(w *rowWriter, id string, t *traceRows) error {
 	w.str(id)
 	w.u64(uint64(sum.Revision))
 	w.u64(t.maxStamp)
-	w.u64(orderedTime(float64(tid.Epoch())))
+	w.u64(orderedTime(tid.IndexTime(sum.StartTime)))
 	w.u64(orderedTime(sum.StartTime))
 	w.u64(orderedTime(sum.EndTime))
 	w.strs(sum.Terms())

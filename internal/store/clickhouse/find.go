@@ -70,7 +70,7 @@ func timeOf(rt store.RangeType, s *trace.Summary) float64 {
 	switch rt {
 	case store.ByTraceID:
 		tid, _ := segment.ParseTraceID(s.ID)
-		return float64(tid.Epoch())
+		return tid.IndexTime(s.StartTime)
 	case store.ByEndTime:
 		return s.EndTime
 	}

@@ -115,8 +115,14 @@ func (w *assemblyBatch) putSummary(p uint32, tid segment.TraceID, docs []*segmen
 	// their revision is no longer the summary's (FORMAT.md, "Term index").
 	w.postings.add(p, tid, sum)
 
-	epoch := float64(tid.Epoch())
+	// A random (W3C) trace ID is indexed at the trace's start, which an
+	// earlier document arriving later can move.
+	epoch := tid.IndexTime(sum.StartTime)
 	if prev != nil {
+		if prevEpoch := tid.IndexTime(prev.StartTime); prevEpoch != epoch {
+			_ = w.b.Delete(indexKey(p, indexTraceID, prevEpoch, tid), nil)
+			_ = w.b.Set(indexKey(p, indexTraceID, epoch, tid), nil, nil)
+		}
 		// Index entries of the previous revision that moved must go.
 		if prev.StartTime != sum.StartTime {
 			_ = w.b.Delete(indexKey(p, indexStart, prev.StartTime, tid), nil)

@@ -105,7 +105,8 @@ type posting struct {
 	rev        uint64
 }
 
-func (p *posting) epoch() float64 { return float64(p.tid.Epoch()) }
+// epoch is the time the trace ID stands for (segment.TraceID.IndexTime).
+func (p *posting) epoch() float64 { return p.tid.IndexTime(p.start) }
 
 // long and skewed decide, for writers and readers alike, which traces are
 // in famEnd and famEpoch. Both sides compute them from the same stored

@@ -84,7 +84,8 @@ func TestPostingFamilies(t *testing.T) {
 		{"exactly the slack long", 1700000000, 1700000000, 1700000060, "s"},
 		{"longer than the slack", 1700000000, 1700000000, 1700000060.5, "se"},
 		{"epoch far before start", 1700000000, 1700000061, 1700000062, "si"},
-		{"random epoch, long", 0x12345678, 1700000000, 1700000100, "sei"},
+		{"epoch an hour from start", 1700000000, 1700003600, 1700003601, "si"},
+		{"random epoch, long: indexed at its start", 0x12345678, 1700000000, 1700000100, "se"},
 	}
 	for _, tc := range cases {
 		s := summaryWith(map[string]int{"k": 2}, 0)

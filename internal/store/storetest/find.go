@@ -129,7 +129,8 @@ func testFindTracesWindows(h *harness) {
 	}{
 		{"trace ID epoch equal to start is in", store.ByTraceID, t0 + 300, t0 + 301, []string{"svc-d", "svc-c"}},
 		{"trace ID epoch equal to end is out", store.ByTraceID, t0 + 200, t0 + 300, []string{"svc-i", "svc-b"}},
-		{"random trace ID epoch", store.ByTraceID, 0x12345678, 0x12345679, []string{"svc-e"}},
+		{"random trace ID is found at its start", store.ByTraceID, t0 + 500, t0 + 501, []string{"svc-e"}},
+		{"random trace ID epoch is not a time", store.ByTraceID, 0x12345678, 0x12345679, nil},
 		{"start ties by trace ID descending", store.ByStartTime, t0 + 300, t0 + 400, []string{"svc-d", "svc-c"}},
 		{"start window", store.ByStartTime, t0 + 150, t0 + 300, []string{"svc-i", "svc-b"}},
 		{"start in another day", store.ByStartTime, t0 + 86400, t0 + 3*86400, []string{"svc-h"}},
@@ -208,5 +209,44 @@ func testFindTracesPagination(h *harness) {
 	bad := store.TraceQuery{End: 1e10, After: &store.Position{TraceID: "garbage"}}
 	if err := h.s.FindTraces(h.ctx(), bad, func(*trace.Summary, store.Position) bool { return true }); err == nil {
 		t.Error("FindTraces after a malformed trace ID: got no error")
+	}
+}
+
+// A trace whose ID epoch is random (a W3C trace ID from OpenTelemetry) is
+// found by trace ID at its start, and moves when a document that started
+// earlier arrives later.
+func testRandomTraceIDFollowsStart(h *harness) {
+	t := h.t
+	const id = "1-12345678-0000000000000000000000ab"
+	parse := func(raw string) *segment.Document {
+		docs, err := segment.Parse([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return docs[0]
+	}
+	found := func(start float64) bool {
+		for _, f := range h.find(store.TraceQuery{Start: start, End: start + 1, RangeType: store.ByTraceID}, 0) {
+			if f.pos.TraceID == id {
+				if f.pos.Time != start {
+					t.Errorf("position time %v, want %v", f.pos.Time, start)
+				}
+				return true
+			}
+		}
+		return false
+	}
+	h.write(parse(`{"trace_id":"` + id + `","id":"ab00000000000002","parent_id":"ab00000000000001","name":"late","start_time":1700001000,"end_time":1700001001}`))
+	h.sync()
+	if !found(t0 + 1000) {
+		t.Fatalf("trace not found by trace ID at its start %v", t0+1000)
+	}
+	h.write(parse(`{"trace_id":"` + id + `","id":"ab00000000000001","name":"early","start_time":1700000900,"end_time":1700001002}`))
+	h.sync()
+	if !found(t0 + 900) {
+		t.Errorf("trace not found by trace ID at its new start %v", t0+900)
+	}
+	if found(t0 + 1000) {
+		t.Errorf("trace still found by trace ID at its old start %v", t0+1000)
 	}
 }

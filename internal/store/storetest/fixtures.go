@@ -154,7 +154,8 @@ func expectTraces(t testing.TB, docs []*segment.Document) map[string]*expected {
 func (e *expected) timeFor(rt store.RangeType) float64 {
 	switch rt {
 	case store.ByTraceID:
-		return e.epoch
+		tid, _ := segment.ParseTraceID(e.id)
+		return tid.IndexTime(e.start)
 	case store.ByEndTime:
 		return e.end
 	}

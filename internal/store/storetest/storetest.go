@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"FindTracesOrder", testFindTracesOrder},
 		{"FindTracesWindows", testFindTracesWindows},
 		{"FindTracesPagination", testFindTracesPagination},
+		{"RandomTraceIDFollowsStart", testRandomTraceIDFollowsStart},
 		{"FindTracesFilter", testFindTracesFilter},
 		{"FindTracesFilterPagination", testFindTracesFilterPagination},
 		{"FilterLateData", testFilterLateData},
@@ -121,7 +122,7 @@ func (h *harness) find(q store.TraceQuery, limit int) []found {
 }
 
 // summary finds one trace's summary through FindTraces by its trace ID
-// epoch, or returns nil.
+// epoch (over all time when the epoch is random), or returns nil.
 func (h *harness) summary(id string) *trace.Summary {
 	h.t.Helper()
 	tid, err := segment.ParseTraceID(id)
@@ -129,9 +130,11 @@ func (h *harness) summary(id string) *trace.Summary {
 		h.t.Fatal(err)
 	}
 	e := float64(tid.Epoch())
-	for _, f := range h.find(store.TraceQuery{Start: e, End: e + 1, RangeType: store.ByTraceID}, 0) {
-		if f.pos.TraceID == id {
-			return f.sum
+	for _, q := range []store.TraceQuery{{Start: e, End: e + 1}, {Start: 0, End: 1 << 33}} {
+		for _, f := range h.find(q, 0) {
+			if f.pos.TraceID == id {
+				return f.sum
+			}
 		}
 	}
 	return nil
