@@ -1,0 +1,192 @@
+package otlp_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+	"github.com/aws/aws-sdk-go-v2/service/xray/types"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lightbox-tracing/lightbox/internal/server"
+)
+
+// startServer runs a whole Lightbox in-process, every listener on an
+// ephemeral loopback port.
+func startServer(t *testing.T) *server.Server {
+	t.Helper()
+	srv, err := server.New(server.Config{
+		UDPAddr:      "127.0.0.1:0",
+		TCPAddr:      "127.0.0.1:0",
+		OTLPGRPCAddr: "127.0.0.1:0",
+		OTLPHTTPAddr: "127.0.0.1:0",
+		DataDir:      t.TempDir(),
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return srv
+}
+
+// xrayClient is the real aws-sdk-go-v2 X-Ray client pointed at Lightbox.
+func xrayClient(srv *server.Server) *awsxray.Client {
+	return awsxray.New(awsxray.Options{
+		BaseEndpoint: aws.String("http://" + srv.TCPAddr().String()),
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLIGHTBOX", "secret", ""),
+	})
+}
+
+// xrayID is the X-Ray form of an OTel trace ID.
+func xrayID(id trace.TraceID) string {
+	s := id.String()
+	return "1-" + s[:8] + "-" + s[8:]
+}
+
+// doc is the part of a segment document the tests look at.
+type doc struct {
+	ID          string         `json:"id"`
+	ParentID    string         `json:"parent_id"`
+	Name        string         `json:"name"`
+	Namespace   string         `json:"namespace"`
+	Type        string         `json:"type"`
+	Inferred    bool           `json:"inferred"`
+	Fault       bool           `json:"fault"`
+	Error       bool           `json:"error"`
+	Annotations map[string]any `json:"annotations"`
+	HTTP        *struct {
+		Request  map[string]any `json:"request"`
+		Response map[string]any `json:"response"`
+	} `json:"http"`
+	Cause *struct {
+		Exceptions []struct {
+			Message string `json:"message"`
+		} `json:"exceptions"`
+	} `json:"cause"`
+	Subsegments []*doc `json:"subsegments"`
+}
+
+// getTrace waits until BatchGetTraces returns the trace with at least n
+// entities (segments and subsegments, however nested) and returns them
+// flattened, by name (inferred segments left out).
+func getTrace(t *testing.T, c *awsxray.Client, id string, n int) map[string]*doc {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := c.BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{id}})
+		if err != nil {
+			t.Fatalf("BatchGetTraces: %v", err)
+		}
+		byName := map[string]*doc{}
+		count := 0
+		var walk func(d *doc)
+		walk = func(d *doc) {
+			if d.Inferred { // X-Ray's stand-in for a callee; the caller's subsegment is what the test checks
+				return
+			}
+			count++
+			byName[d.Name] = d
+			for _, s := range d.Subsegments {
+				walk(s)
+			}
+		}
+		for _, tr := range out.Traces {
+			for _, s := range tr.Segments {
+				var d doc
+				if err := json.Unmarshal([]byte(aws.ToString(s.Document)), &d); err != nil {
+					t.Fatalf("segment document is not JSON: %v", err)
+				}
+				walk(&d)
+			}
+		}
+		if count >= n {
+			return byName
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("trace %s has %d entities after 30 s, want %d (%v)", id, count, n, keys(byName))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// findSummary waits until GetTraceSummaries, with its default time range
+// type (TraceId), lists the trace in [start, end).
+func findSummary(t *testing.T, c *awsxray.Client, id string, start, end time.Time) types.TraceSummary {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p := awsxray.NewGetTraceSummariesPaginator(c, &awsxray.GetTraceSummariesInput{StartTime: &start, EndTime: &end})
+		for p.HasMorePages() {
+			out, err := p.NextPage(context.Background())
+			if err != nil {
+				t.Fatalf("GetTraceSummaries: %v", err)
+			}
+			for _, s := range out.TraceSummaries {
+				if aws.ToString(s.Id) == id {
+					return s
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GetTraceSummaries over [%s, %s) does not list trace %s", start, end, id)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// graphEdges waits for the service graph of [start, end) to hold the edge
+// from → to (node names) and returns every edge as "from→to".
+func graphEdges(t *testing.T, c *awsxray.Client, start, end time.Time, from, to string) []string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		g, err := c.GetServiceGraph(context.Background(), &awsxray.GetServiceGraphInput{StartTime: &start, EndTime: &end})
+		if err != nil {
+			t.Fatalf("GetServiceGraph: %v", err)
+		}
+		names := map[int32]string{}
+		for _, s := range g.Services {
+			names[aws.ToInt32(s.ReferenceId)] = aws.ToString(s.Name)
+		}
+		var edges []string
+		found := false
+		for _, s := range g.Services {
+			for _, e := range s.Edges {
+				edge := aws.ToString(s.Name) + "→" + names[aws.ToInt32(e.ReferenceId)]
+				edges = append(edges, edge)
+				found = found || edge == from+"→"+to
+			}
+		}
+		if found {
+			return edges
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("service graph edges %v lack %s→%s", edges, from, to)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func keys[V any](m map[string]V) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return strings.Join(ks, ", ")
+}
