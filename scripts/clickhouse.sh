@@ -1,53 +1,46 @@
 #!/usr/bin/env bash
-# Starts a throw-away ClickHouse server on loopback for tests and benchmarks:
+# Throw-away ClickHouse on loopback for tests and benchmarks.
 #
-#   scripts/clickhouse.sh start DIR [HTTP_PORT [TCP_PORT]]   # prints the HTTP URL
+#   scripts/clickhouse.sh start DIR [HTTP_PORT [TCP_PORT]]
+#       one server; prints its HTTP URL
+#   scripts/clickhouse.sh cluster DIR [BASE_PORT]
+#       ZooKeeper and three servers forming the cluster "lightbox": shard 1
+#       is a replicated pair, shard 2 one server. HTTP ports BASE, BASE+1,
+#       BASE+2 (default 28123); prints the first server's HTTP URL
 #   scripts/clickhouse.sh stop DIR
+#       stops whatever start or cluster started in DIR
 #
-# Data, logs and the config live in DIR. The server runs in the background
-# (pid in DIR/pid) and listens on 127.0.0.1 only. Running start again while
-# the server answers does nothing. Works with Debian's clickhouse-server
-# 18.16 and with current releases (both read the <yandex> root element's
-# successor <clickhouse> too, but 18.16 only reads <yandex>).
+# Data, logs and configs live in DIR; every process runs in the background
+# (pids in DIR/**/pid) and listens on 127.0.0.1 only. Starting again while
+# the servers answer does nothing. Works with Debian's clickhouse-server
+# 18.16 (which reads only the <yandex> root element) and current releases.
 set -euo pipefail
 
-cmd=${1:?usage: clickhouse.sh start|stop DIR [HTTP_PORT [TCP_PORT]]}
-dir=${2:?usage: clickhouse.sh start|stop DIR [HTTP_PORT [TCP_PORT]]}
-http=${3:-8123}
-tcp=${4:-9000}
-url="http://127.0.0.1:$http/"
+usage="usage: clickhouse.sh start|cluster|stop DIR [PORTS]"
+cmd=${1:?$usage}
+dir=${2:?$usage}
 
-case $cmd in
-stop)
-  if [ -f "$dir/pid" ]; then
-    kill "$(cat "$dir/pid")" 2>/dev/null || true
-    rm -f "$dir/pid"
+answers() { curl -fsS "$1?query=SELECT%201" >/dev/null 2>&1; }
+
+# server SUBDIR HTTP TCP INCLUDE_XML: starts one server.
+server() {
+  local d=$1 http=$2 tcp=$3 include=$4 url="http://127.0.0.1:$2/"
+  if answers "$url"; then
+    return 0
   fi
-  exit 0
-  ;;
-start) ;;
-*) echo "unknown command $cmd" >&2; exit 2 ;;
-esac
-
-if curl -fsS "$url?query=SELECT%201" >/dev/null 2>&1; then
-  echo "$url"
-  exit 0
-fi
-
-bin=$(command -v clickhouse-server || command -v clickhouse || true)
-[ -n "$bin" ] || { echo "clickhouse-server is not installed" >&2; exit 1; }
-args=()
-[ "$(basename "$bin")" = clickhouse ] && args=(server)
-
-mkdir -p "$dir/data" "$dir/tmp" "$dir/log"
-dir=$(cd "$dir" && pwd)
-cat >"$dir/config.xml" <<XML
+  local bin args=()
+  bin=$(command -v clickhouse-server || command -v clickhouse || true)
+  [ -n "$bin" ] || { echo "clickhouse-server is not installed" >&2; return 1; }
+  [ "$(basename "$bin")" = clickhouse ] && args=(server)
+  mkdir -p "$d/data" "$d/tmp" "$d/log"
+  d=$(cd "$d" && pwd)
+  cat >"$d/config.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
   <logger>
     <level>warning</level>
-    <log>$dir/log/server.log</log>
-    <errorlog>$dir/log/error.log</errorlog>
+    <log>$d/log/server.log</log>
+    <errorlog>$d/log/error.log</errorlog>
     <size>100M</size>
     <count>2</count>
   </logger>
@@ -56,24 +49,25 @@ cat >"$dir/config.xml" <<XML
   <tcp_port>$tcp</tcp_port>
   <interserver_http_port>$((tcp + 9))</interserver_http_port>
   <interserver_http_host>127.0.0.1</interserver_http_host>
-  <path>$dir/data/</path>
-  <tmp_path>$dir/tmp/</tmp_path>
-  <user_files_path>$dir/data/user_files/</user_files_path>
-  <format_schema_path>$dir/data/format_schemas/</format_schema_path>
-  <users_config>$dir/users.xml</users_config>
+  <path>$d/data/</path>
+  <tmp_path>$d/tmp/</tmp_path>
+  <user_files_path>$d/data/user_files/</user_files_path>
+  <format_schema_path>$d/data/format_schemas/</format_schema_path>
+  <users_config>$d/users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <timezone>UTC</timezone>
   <mark_cache_size>268435456</mark_cache_size>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <max_concurrent_queries>100</max_concurrent_queries>
-  <include_from>$dir/include.xml</include_from>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+  <include_from>$d/include.xml</include_from>
   <remote_servers incl="clickhouse_remote_servers" optional="true" />
   <zookeeper incl="zookeeper-servers" optional="true" />
   <macros incl="macros" optional="true" />
 </yandex>
 XML
-cat >"$dir/users.xml" <<XML
+  cat >"$d/users.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
   <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
@@ -85,24 +79,83 @@ cat >"$dir/users.xml" <<XML
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 XML
-# include.xml holds the cluster, ZooKeeper and macros sections; a caller
-# that sets up shards or replicas writes it before start.
-[ -f "$dir/include.xml" ] || echo '<?xml version="1.0"?><yandex></yandex>' >"$dir/include.xml"
+  printf '<?xml version="1.0"?>\n<yandex>%s</yandex>\n' "$include" >"$d/include.xml"
+  (cd "$d" && nohup "$bin" "${args[@]}" --config-file="$d/config.xml" >"$d/log/stdout.log" 2>&1 & echo $! >"$d/pid")
+  for _ in $(seq 1 150); do
+    answers "$url" && return 0
+    if ! kill -0 "$(cat "$d/pid")" 2>/dev/null; then
+      echo "clickhouse-server in $d exited; its log:" >&2
+      tail -30 "$d/log/stdout.log" "$d/log/error.log" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "clickhouse-server did not answer on $url within 30 s" >&2
+  return 1
+}
 
-cd "$dir"
-nohup "$bin" "${args[@]}" --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
-echo $! >"$dir/pid"
-for _ in $(seq 1 150); do
-  if curl -fsS "$url?query=SELECT%201" >/dev/null 2>&1; then
-    echo "$url"
-    exit 0
+# zookeeper SUBDIR PORT: starts a standalone ZooKeeper (Debian's package).
+zookeeper() {
+  local d=$1 port=$2
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    return 0
   fi
-  if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-    echo "clickhouse-server exited; its log:" >&2
-    tail -30 "$dir/log/stdout.log" "$dir/log/error.log" >&2 2>/dev/null || true
-    exit 1
-  fi
-  sleep 0.2
-done
-echo "clickhouse-server did not answer on $url within 30 s" >&2
-exit 1
+  [ -f /usr/share/java/zookeeper.jar ] || { echo "zookeeper is not installed" >&2; return 1; }
+  mkdir -p "$d/data"
+  d=$(cd "$d" && pwd)
+  cat >"$d/zoo.cfg" <<CFG
+tickTime=2000
+dataDir=$d/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+CFG
+  (nohup java -Xmx256m -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar \
+    org.apache.zookeeper.server.ZooKeeperServerMain "$d/zoo.cfg" >"$d/stdout.log" 2>&1 & echo $! >"$d/pid")
+  for _ in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "ZooKeeper did not listen on $port within 30 s; its log:" >&2
+  tail -30 "$d/stdout.log" >&2
+  return 1
+}
+
+case $cmd in
+start)
+  http=${3:-8123}
+  tcp=${4:-9000}
+  server "$dir" "$http" "$tcp" ""
+  echo "http://127.0.0.1:$http/"
+  ;;
+cluster)
+  base=${3:-28123}
+  zkport=$((base - 16000)) # 12123 for the default base
+  tcp=$((base + 1000))      # 29123, 29124, 29125
+  replica() { echo "<replica><host>127.0.0.1</host><port>$1</port></replica>"; }
+  remote="<clickhouse_remote_servers><lightbox>
+<shard><internal_replication>true</internal_replication>$(replica $tcp)$(replica $((tcp + 2)))</shard>
+<shard><internal_replication>true</internal_replication>$(replica $((tcp + 1)))</shard>
+</lightbox></clickhouse_remote_servers>
+<zookeeper-servers><node><host>127.0.0.1</host><port>$zkport</port></node></zookeeper-servers>"
+  mkdir -p "$dir"
+  zookeeper "$dir/zookeeper" "$zkport"
+  server "$dir/s1r1" "$base" "$tcp" "$remote<macros><shard>01</shard><replica>r1</replica></macros>"
+  server "$dir/s2r1" "$((base + 1))" "$((tcp + 1))" "$remote<macros><shard>02</shard><replica>r1</replica></macros>"
+  server "$dir/s1r2" "$((base + 2))" "$((tcp + 2))" "$remote<macros><shard>01</shard><replica>r2</replica></macros>"
+  echo "http://127.0.0.1:$base/"
+  ;;
+stop)
+  for p in "$dir/pid" "$dir"/*/pid; do
+    [ -f "$p" ] || continue
+    kill "$(cat "$p")" 2>/dev/null || true
+    rm -f "$p"
+  done
+  ;;
+*)
+  echo "$usage" >&2
+  exit 2
+  ;;
+esac

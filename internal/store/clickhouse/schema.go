@@ -57,13 +57,14 @@ func (l layout) shardTable(name string) string {
 // cluster is configured (its servers must have ZooKeeper and the {shard}
 // and {replica} macros).
 func (l layout) mergeTree(kind, args, name string) string {
-	return l.replicated(kind, args, "{shard}", name)
+	return l.replicated(kind, args, "{shard}", "{replica}", name)
 }
 
-// replicated is mergeTree with the ZooKeeper path's shard part given:
-// "{shard}" for sharded data, a constant for a table every server holds
-// a replica of.
-func (l layout) replicated(kind, args, shard, name string) string {
+// replicated is mergeTree with the ZooKeeper path's shard part and the
+// replica name given: "{shard}" and "{replica}" for sharded data; a
+// constant and a name unique in the cluster for a table every server
+// holds a replica of.
+func (l layout) replicated(kind, args, shard, replica, name string) string {
 	if l.cluster == "" {
 		return kind + "MergeTree(" + args + ")"
 	}
@@ -71,7 +72,7 @@ func (l layout) replicated(kind, args, shard, name string) string {
 	if args != "" {
 		args = ", " + args
 	}
-	return "Replicated" + kind + "MergeTree(" + zk + ", '{replica}'" + args + ")"
+	return "Replicated" + kind + "MergeTree(" + zk + ", " + quote(replica) + args + ")"
 }
 
 // codec returns a column's compression clause on servers that have CODEC
@@ -122,7 +123,7 @@ var migrations = []migration{
 		// of which every server of a cluster holds a replica.
 		out = append(out, "CREATE TABLE IF NOT EXISTS "+l.table("config")+l.onCluster()+
 			" (kind String, name String, seq UInt64, version UInt64, deleted UInt8, value String) ENGINE = "+
-			l.replicated("Replacing", "seq", "all", "config")+" ORDER BY (kind, name)")
+			l.replicated("Replacing", "seq", "all", "{shard}-{replica}", "config")+" ORDER BY (kind, name)")
 		return out
 	}},
 }

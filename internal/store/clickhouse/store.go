@@ -161,6 +161,12 @@ func Open(o Options) (*Store, error) {
 		// An insert returns once every shard has its rows, so that the
 		// summarizer reading after it sees them.
 		c.settings.Set("insert_distributed_sync", "1")
+		// Documents and summaries are sharded alike (by trace ID), so an
+		// IN subquery may run on each shard's local tables.
+		c.settings.Set("distributed_product_mode", "local")
+		// Reads and inserts prefer the same replica of a shard, so that a
+		// read after an insert sees it while that replica is up.
+		c.settings.Set("load_balancing", "in_order")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

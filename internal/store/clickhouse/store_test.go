@@ -20,3 +20,23 @@ func TestConfigConformance(t *testing.T) {
 		return openTest(t, testOptions(t, url, testDatabase(t, url, dir)))
 	})
 }
+
+// The same suites on a cluster: Distributed tables over two shards, the
+// first a ReplicatedMergeTree pair, created ON CLUSTER.
+func TestConformanceCluster(t *testing.T) {
+	url := clusterURL(t)
+	storetest.Run(t, func(t *testing.T, dir string) store.Store {
+		o := testOptions(t, url, testDatabaseOn(t, url, "lightbox", dir))
+		o.Cluster = "lightbox"
+		return openTest(t, o)
+	})
+}
+
+func TestConfigConformanceCluster(t *testing.T) {
+	url := clusterURL(t)
+	storetest.RunConfig(t, func(t *testing.T, dir string) storetest.ConfigEngine {
+		o := testOptions(t, url, testDatabaseOn(t, url, "lightbox", dir))
+		o.Cluster = "lightbox"
+		return openTest(t, o)
+	})
+}

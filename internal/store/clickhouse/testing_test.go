@@ -11,6 +11,30 @@ import (
 	"time"
 )
 
+// clusterURL is a server of the ClickHouse cluster "lightbox" (two shards,
+// the first a replicated pair; scripts/clickhouse.sh cluster starts one):
+// $LIGHTBOX_CLICKHOUSE_CLUSTER_URL. Under CI a missing cluster fails the
+// tests; elsewhere they skip.
+func clusterURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("LIGHTBOX_CLICKHOUSE_CLUSTER_URL")
+	if u != "" {
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(u + "?query=SELECT%201")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return u
+			}
+		}
+	}
+	msg := "no ClickHouse cluster at $LIGHTBOX_CLICKHOUSE_CLUSTER_URL=" + u + " (start one with scripts/clickhouse.sh cluster DIR)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
 // serverURL is the ClickHouse the tests use: $LIGHTBOX_CLICKHOUSE_URL, else
 // a server on the default port if one answers. Under CI (CI=true) a missing
 // server fails the tests; elsewhere they skip, saying how to start one.
@@ -42,6 +66,11 @@ var dbDropped = map[string]bool{}
 // testDatabase is a database name derived from dir, so that reopening the
 // same dir finds the same data; it is dropped when the test ends.
 func testDatabase(t testing.TB, url, dir string) string {
+	return testDatabaseOn(t, url, "", dir)
+}
+
+// testDatabaseOn is testDatabase on a cluster ("" for one server).
+func testDatabaseOn(t testing.TB, url, cluster, dir string) string {
 	h := sha256.Sum256([]byte(dir))
 	db := "lbtest_" + hex.EncodeToString(h[:6])
 	dbMu.Lock()
@@ -50,7 +79,11 @@ func testDatabase(t testing.TB, url, dir string) string {
 		dbDropped[db] = false
 		t.Cleanup(func() {
 			c, _ := newClient(url, &http.Client{Timeout: time.Minute})
-			if err := c.exec(context.Background(), "DROP DATABASE IF EXISTS "+ident(db)); err != nil {
+			stmt := "DROP DATABASE IF EXISTS " + ident(db)
+			if cluster != "" {
+				stmt += " ON CLUSTER " + ident(cluster)
+			}
+			if err := c.exec(context.Background(), stmt); err != nil {
 				t.Errorf("cannot drop test database %s: %v", db, err)
 			}
 		})
