@@ -22,8 +22,17 @@ func runLoadgen(ctx context.Context, args []string) error {
 	fs.IntVar(&o.Shape.Services, "services", 0, "front-end/downstream service pairs (default 3)")
 	steps := fs.String("step", "", "comma-separated rates to try in turn (e.g. 20k,30k,40k); reports the highest lossless one")
 	verbose := fs.Bool("v", false, "log progress")
+	sink := fs.String("sink", "", "serve a PutTraceSegments sink on this address and verify the documents a forwarder (lightbox daemon, the X-Ray daemon) delivers to it, instead of asking the API")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *sink != "" {
+		s, err := loadgen.NewSink(*sink)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		o.Sink = s
 	}
 	if *verbose {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -1,7 +1,12 @@
-// Package forward sends segment documents upstream with PutTraceSegments:
-// to AWS X-Ray, or to a central Lightbox. It is the back half of
-// `lightbox daemon`; the UDP listener of package daemon is its front half,
-// and a *Forwarder is the store.Writer that listener writes to.
+// Package forward is `lightbox daemon`'s relay: a Receiver reads segment
+// documents from UDP (the X-Ray daemon protocol) and a Forwarder sends
+// them upstream with PutTraceSegments, to AWS X-Ray or to a central
+// Lightbox. The Receiver checks each document only as far as forwarding
+// needs (scanDocuments) and offers it to the Forwarder on the reading
+// goroutine; the Forwarder is also a store.Writer, for other front ends.
+// The request body is written directly (put.go), not through the SDK's
+// X-Ray client: that and the light check keep the daemon's CPU per
+// document low (docs/benchmarks.md).
 //
 // Documents wait in one bounded in-memory buffer (Options.BufferBytes) in
 // batches of at most MaxBatch (50, PutTraceSegments' limit), flushed when

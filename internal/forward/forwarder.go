@@ -48,8 +48,15 @@ type Forwarder struct {
 }
 
 type batch struct {
-	docs  []*segment.Document
+	docs  []doc
 	timer *time.Timer
+}
+
+// doc is a document as the forwarder holds it: its ID, to match
+// UnprocessedTraceSegments, and its JSON.
+type doc struct {
+	id  string
+	raw []byte
 }
 
 var _ store.Writer = (*Forwarder)(nil)
@@ -95,6 +102,15 @@ func New(opts Options) (*Forwarder, error) {
 // returns nil because every document is accounted for. After Close it
 // returns store.ErrClosed.
 func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) error {
+	ds := make([]doc, len(docs))
+	for i, d := range docs {
+		ds[i] = doc{id: d.ID, raw: d.Raw}
+	}
+	return f.offer(ds)
+}
+
+// offer is WriteSegments for documents already in the forwarder's form.
+func (f *Forwarder) offer(docs []doc) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
@@ -109,7 +125,7 @@ func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) e
 	for _, d := range docs {
 		// Only this method and the replayer add, both under f.mu;
 		// uploaders only subtract, so the check cannot be overtaken.
-		if !spooling && f.bufferedBytes.Load()+int64(len(d.Raw)) <= f.opts.BufferBytes {
+		if !spooling && f.bufferedBytes.Load()+int64(len(d.raw)) <= f.opts.BufferBytes {
 			f.bufferLocked(d)
 			continue
 		}
@@ -119,7 +135,7 @@ func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) e
 			continue
 		}
 		spooling = true
-		switch err := f.spool.add(d.ID, d.Raw); {
+		switch err := f.spool.add(d.id, d.raw); {
 		case err == nil:
 			spooled++
 		case errors.Is(err, errSpoolFull):
@@ -145,11 +161,11 @@ func (f *Forwarder) WriteSegments(_ context.Context, docs []*segment.Document) e
 }
 
 // bufferLocked adds d to the batch filling.
-func (f *Forwarder) bufferLocked(d *segment.Document) {
-	f.bufferedBytes.Add(int64(len(d.Raw)))
+func (f *Forwarder) bufferLocked(d doc) {
+	f.bufferedBytes.Add(int64(len(d.raw)))
 	f.bufferedDocs.Add(1)
 	if f.cur == nil {
-		b := &batch{docs: make([]*segment.Document, 0, f.opts.MaxBatch)}
+		b := &batch{docs: make([]doc, 0, f.opts.MaxBatch)}
 		b.timer = time.AfterFunc(f.opts.FlushInterval, func() { f.flushDue(b) })
 		f.cur = b
 	}
@@ -204,7 +220,7 @@ func (f *Forwarder) replayOne() bool {
 	if !ok {
 		return false
 	}
-	f.bufferLocked(&segment.Document{ID: id, Raw: raw})
+	f.bufferLocked(doc{id: id, raw: raw})
 	return true
 }
 
@@ -260,10 +276,10 @@ func (f *Forwarder) runUploader() {
 }
 
 // release takes documents that were sent or dropped out of the buffer.
-func (f *Forwarder) release(docs []*segment.Document) {
+func (f *Forwarder) release(docs []doc) {
 	var n int64
 	for _, d := range docs {
-		n += int64(len(d.Raw))
+		n += int64(len(d.raw))
 	}
 	f.bufferedBytes.Add(-n)
 	f.bufferedDocs.Add(-int64(len(docs)))
@@ -272,7 +288,7 @@ func (f *Forwarder) release(docs []*segment.Document) {
 	}
 }
 
-func (f *Forwarder) drop(reason string, docs []*segment.Document) {
+func (f *Forwarder) drop(reason string, docs []doc) {
 	f.c.dropped[reasonIndex(reason)].Add(int64(len(docs)))
 	f.release(docs)
 }

@@ -17,8 +17,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
-	"github.com/lightbox-tracing/lightbox/segment"
 )
 
 // putter makes PutTraceSegments calls. It writes the request itself
@@ -88,7 +86,7 @@ func newPutter(o Options) *putter {
 
 // put sends docs in one call and returns what the upstream did not
 // process.
-func (p *putter) put(ctx context.Context, docs []*segment.Document) ([]unprocessed, error) {
+func (p *putter) put(ctx context.Context, docs []doc) ([]unprocessed, error) {
 	buf, _ := p.bufs.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -114,7 +112,7 @@ func (p *putter) put(ctx context.Context, docs []*segment.Document) ([]unprocess
 		if i > 0 {
 			body = append(body, ',')
 		}
-		body = appendJSONString(body, d.Raw)
+		body = appendJSONString(body, d.raw)
 	}
 	body = append(body, "]}"...)
 	buf.Write(body) // keeps the grown array for the next batch

@@ -5,13 +5,11 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
-
-	"github.com/lightbox-tracing/lightbox/segment"
 )
 
 // upload sends one batch, retrying what failed transiently until it is
 // sent, rejected, or shutdown gives up on it.
-func (f *Forwarder) upload(docs []*segment.Document) {
+func (f *Forwarder) upload(docs []doc) {
 	delay := f.opts.RetryBase
 	for attempt := 1; len(docs) > 0; attempt++ {
 		if f.uploadCtx.Err() != nil {
@@ -38,7 +36,7 @@ func (f *Forwarder) upload(docs []*segment.Document) {
 
 // attempt makes one PutTraceSegments call and returns the documents to
 // retry; the others are counted as sent or dropped.
-func (f *Forwarder) attempt(docs []*segment.Document) (retry []*segment.Document) {
+func (f *Forwarder) attempt(docs []doc) (retry []doc) {
 	ctx, cancel := context.WithTimeout(f.uploadCtx, f.opts.RequestTimeout)
 	unprocessed, err := f.put.put(ctx, docs)
 	cancel()
@@ -72,12 +70,12 @@ func (f *Forwarder) attempt(docs []*segment.Document) (retry []*segment.Document
 			rejected[u.ID] = u.ErrorCode + ": " + u.Message
 		}
 	}
-	var sent, dropped []*segment.Document
+	var sent, dropped []doc
 	for _, d := range docs {
 		switch {
-		case transient[d.ID]:
+		case transient[d.id]:
 			retry = append(retry, d)
-		case rejected[d.ID] != "":
+		case rejected[d.id] != "":
 			dropped = append(dropped, d)
 		default:
 			sent = append(sent, d)
@@ -87,7 +85,7 @@ func (f *Forwarder) attempt(docs []*segment.Document) (retry []*segment.Document
 	f.release(sent)
 	if len(dropped) > 0 {
 		f.rlog.warn(ReasonUpstreamRejected, "dropped segment documents the upstream did not process",
-			"documents", len(dropped), "example_id", dropped[0].ID, "error", rejected[dropped[0].ID])
+			"documents", len(dropped), "example_id", dropped[0].id, "error", rejected[dropped[0].id])
 		f.drop(ReasonUpstreamRejected, dropped)
 	}
 	return retry

@@ -15,6 +15,10 @@ type Options struct {
 	// APIURL is the X-Ray API endpoint the stored documents are read back
 	// from with BatchGetTraces (default http://127.0.0.1:2000).
 	APIURL string
+	// Sink, when set, is where the documents are expected instead of
+	// the API: the UDP receiver is a forwarder whose upstream is the
+	// sink, and what arrived there is verified.
+	Sink *Sink
 	// SkipVerify sends without reading anything back; Stored and Lost are
 	// then unknown (-1).
 	SkipVerify bool

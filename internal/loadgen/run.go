@@ -89,13 +89,18 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		return Report{}, err
 	}
 	rep := Report{Rate: opts.Rate, Seed: opts.Seed, Stored: -1, Lost: -1, RcvbufErrors: -1}
-	var v *verifier
-	if !opts.SkipVerify {
-		v = newVerifier(opts.APIURL, opts.HTTPClient)
+	var v checker
+	switch {
+	case opts.SkipVerify:
+	case opts.Sink != nil:
+		v = opts.Sink
+	default:
+		api := newVerifier(opts.APIURL, opts.HTTPClient)
 		// Fail before sending anything if the API cannot be asked.
-		if _, err := v.storedIDs(ctx, []string{"1-00000000-000000000000000000000001"}); err != nil {
+		if _, err := api.storedIDs(ctx, []string{"1-00000000-000000000000000000000001"}); err != nil {
 			return rep, err
 		}
+		v = api
 	}
 
 	before, kernelErr := daemon.ReadHostUDPStats()
@@ -126,9 +131,16 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	return rep, nil
 }
 
+// checker finds the documents of pending traces (indexes in g.traces),
+// updates their found counts and returns those still incomplete: through
+// the API (verifier) or in a Sink.
+type checker interface {
+	check(ctx context.Context, g *generator, pending []int, concurrency int) ([]int, error)
+}
+
 // settle looks the traces up until every document is found, nothing new
 // turns up twice in a row, or SettleTimeout passes.
-func settle(ctx context.Context, v *verifier, gen *generator, opts Options, sentAt time.Time, rep *Report) error {
+func settle(ctx context.Context, v checker, gen *generator, opts Options, sentAt time.Time, rep *Report) error {
 	pending := make([]int, len(gen.traces))
 	for i := range pending {
 		pending[i] = i

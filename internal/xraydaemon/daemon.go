@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/lightbox-tracing/lightbox/internal/daemon"
 	"github.com/lightbox-tracing/lightbox/internal/forward"
 )
 
@@ -25,7 +24,7 @@ type Daemon struct {
 	registry *prometheus.Registry
 	up       *upstream
 	fwd      *forward.Forwarder
-	udp      *daemon.Listener
+	udp      *forward.Receiver
 	tcp      net.Listener
 	http     *http.Server
 	ready    atomic.Bool
@@ -82,19 +81,10 @@ func (d *Daemon) open(bufBytes int64) (err error) {
 	if err != nil {
 		return err
 	}
-	// The forwarder never blocks, so the listener's own queue only holds
-	// datagrams being parsed: a quarter of the buffer is plenty, and
-	// keeps the daemon's memory near TotalBufferSizeMB.
-	d.udp, err = daemon.Listen(daemon.Options{
-		Addr:          cfg.UDPAddr,
-		Writer:        d.fwd,
-		Logger:        d.log.With("component", "udp"),
-		Registerer:    d.registry,
-		MaxBatch:      256,
-		FlushInterval: 5 * time.Millisecond,
-		QueueSize:     8192,
-		QueueBytes:    max(bufBytes/4, 1<<20),
-		Writers:       1,
+	d.udp, err = d.fwd.Listen(forward.ReceiverOptions{
+		Addr:       cfg.UDPAddr,
+		Logger:     d.log.With("component", "udp"),
+		Registerer: d.registry,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot listen for segments on udp %s: %w", cfg.UDPAddr, err)
