@@ -18,3 +18,5 @@ fuzz ./internal/daemon FuzzDatagram
 fuzz ./internal/filterexpr FuzzParse
 fuzz ./internal/store/local FuzzSummaryDecode
 fuzz ./internal/query FuzzCompileFilter
+fuzz ./internal/forward FuzzScanDocuments
+fuzz ./internal/forward FuzzAppendJSONString
