@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +94,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	t.Logf("demo traffic: %s", counts)
 
+	// An SDK's sampler reports its statistics for the Default rule, as
+	// GetSamplingTargets carries them; the sampling screen shows them.
+	post(t, base, "/SamplingTargets", map[string]any{"SamplingStatisticsDocuments": []any{map[string]any{
+		"RuleName": "Default", "ClientID": hexID(12), "Timestamp": time.Now().Unix(), "RequestCount": 40, "SampledCount": 10, "BorrowCount": 1,
+	}}}, nil)
+
 	hostileID := putHostileTrace(t, base)
+	bigID := putBigTrace(t, base, 25, 200)
 	benchStart, benchEnd := putWideTrace(t, base, 200)
 
 	// Wait until Lightbox has assembled what the spec looks for.
@@ -117,6 +123,12 @@ func TestConsoleInBrowser(t *testing.T) {
 		return len(out.TraceSummaries) == 1 && out.TraceSummaries[0].Id == hostileID
 	})
 
+	waitFor(t, "the 5,000-subsegment trace", func() bool {
+		var out struct{ Traces []struct{ Segments []any } }
+		post(t, base, "/Traces", map[string]any{"TraceIds": []string{bigID}}, &out)
+		return len(out.Traces) == 1 && len(out.Traces[0].Segments) >= 26
+	})
+
 	artifacts, _ := filepath.Abs("../../web/e2e/artifacts")
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
@@ -128,6 +140,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		"CHROMIUM="+chromium,
 		"ARTIFACTS="+artifacts,
 		"HOSTILE_TRACE_ID="+hostileID,
+		"BIG_TRACE_ID="+bigID,
 		fmt.Sprintf("BENCH_START=%d", benchStart.Unix()),
 		fmt.Sprintf("BENCH_END=%d", benchEnd.Unix()),
 	)
@@ -241,47 +254,88 @@ func putHostileTrace(t *testing.T, base string) string {
 	return id
 }
 
-// putWideTrace writes one trace of 1 + 10 + 10*(n/10 - 1) services (a
-// root calling 10 services that call the rest) two hours ago, out of the
-// demo's way; the spec times the map of that window.
+// putWideTrace writes one trace of n services two hours ago, out of the
+// demo's way, shaped like a large real map: a root calling 10 services,
+// each calling 3, each of those heading a chain of the rest (8 ranks, at
+// most 30 nodes in one). The spec times the map of that window.
 func putWideTrace(t *testing.T, base string, n int) (from, to time.Time) {
 	at := time.Now().Add(-2 * time.Hour)
 	id := traceID(at)
 	start := float64(at.Unix())
-	var docs []map[string]any
-	segment := func(name, parent string, calls []string) map[string]any {
-		var subs []any
-		for _, c := range calls {
-			subs = append(subs, map[string]any{"name": c, "id": c, "start_time": start + 0.01, "end_time": start + 0.5})
+	type svc struct {
+		name, parent string // parent: the caller's subsegment id
+		calls        []string
+	}
+	var all []*svc
+	add := func(name, parent string) *svc {
+		s := &svc{name: name, parent: parent}
+		all = append(all, s)
+		return s
+	}
+	call := func(from *svc, name string) *svc {
+		sub := hexID(8)
+		from.calls = append(from.calls, sub)
+		return add(name, sub)
+	}
+	root := add("bench-root", "")
+	var heads []*svc
+	for i := range 10 {
+		mid := call(root, fmt.Sprintf("bench-%02d", i))
+		for j := range 3 {
+			heads = append(heads, call(mid, fmt.Sprintf("bench-%02d-%d", i, j)))
 		}
-		d := map[string]any{"name": name, "id": hexID(8), "trace_id": id, "start_time": start, "end_time": start + 1, "http": map[string]any{"response": map[string]any{"status": 200}}}
-		if parent != "" {
-			d["parent_id"] = parent
+	}
+	tails := heads
+	for depth := 1; len(all) < n; depth++ {
+		for i, h := range tails {
+			if len(all) >= n {
+				break
+			}
+			tails[i] = call(h, fmt.Sprintf("%s-%d", heads[i].name, depth))
+		}
+	}
+	var docs []map[string]any
+	for _, s := range all {
+		var subs []any
+		for _, c := range s.calls {
+			subs = append(subs, map[string]any{"name": "call", "id": c, "start_time": start + 0.01, "end_time": start + 0.5})
+		}
+		d := map[string]any{"name": s.name, "id": hexID(8), "trace_id": id, "start_time": start, "end_time": start + 1, "http": map[string]any{"response": map[string]any{"status": 200}}}
+		if s.parent != "" {
+			d["parent_id"] = s.parent
 		}
 		if len(subs) > 0 {
 			d["subsegments"] = subs
 		}
-		return d
-	}
-	var mids []string
-	for i := range 10 {
-		mids = append(mids, hexID(8))
-		_ = i
-	}
-	docs = append(docs, segment("bench-root", "", mids))
-	per := n/10 - 1
-	for i, callID := range mids {
-		var leaves []string
-		for range per {
-			leaves = append(leaves, hexID(8))
-		}
-		docs = append(docs, segment(fmt.Sprintf("bench-svc-%02d", i), callID, leaves))
-		for j, leaf := range leaves {
-			docs = append(docs, segment(fmt.Sprintf("bench-svc-%02d-%02d", i, j), leaf, nil))
-		}
+		docs = append(docs, d)
 	}
 	putSegments(t, base, docs)
 	return at.Add(-time.Minute), at.Add(time.Minute)
 }
 
-var _ = strings.Contains
+// putBigTrace writes a trace of a root segment calling segments services,
+// each with subsegments subsegments (two levels deep), for the timeline's
+// large-trace check.
+func putBigTrace(t *testing.T, base string, segments, subsegments int) string {
+	now := time.Now().Add(-3 * time.Hour) // out of the demo's map and the 200-node one
+	id := traceID(now)
+	start := float64(now.UnixMicro()) / 1e6
+	var calls []any
+	var docs []map[string]any
+	for i := range segments {
+		call := hexID(8)
+		calls = append(calls, map[string]any{"name": fmt.Sprintf("call-%02d", i), "id": call, "start_time": start + float64(i)*0.01, "end_time": start + 1})
+		var subs []any
+		for j := 0; j < subsegments; j += 4 {
+			var inner []any
+			for k := range 3 {
+				inner = append(inner, map[string]any{"name": fmt.Sprintf("q%d", k), "id": hexID(8), "start_time": start + 0.1 + float64(j)*0.004 + float64(k)*0.001, "end_time": start + 0.1 + float64(j)*0.004 + float64(k+1)*0.001})
+			}
+			subs = append(subs, map[string]any{"name": fmt.Sprintf("step-%03d", j), "id": hexID(8), "start_time": start + 0.1 + float64(j)*0.004, "end_time": start + 0.104 + float64(j)*0.004, "subsegments": inner})
+		}
+		docs = append(docs, map[string]any{"name": fmt.Sprintf("big-svc-%02d", i), "id": hexID(8), "trace_id": id, "parent_id": call, "start_time": start + float64(i)*0.01, "end_time": start + 1, "subsegments": subs})
+	}
+	docs = append(docs, map[string]any{"name": "big-root", "id": hexID(8), "trace_id": id, "start_time": start, "end_time": start + 1.1, "subsegments": calls})
+	putSegments(t, base, docs)
+	return id
+}

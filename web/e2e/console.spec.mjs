@@ -61,7 +61,16 @@ async function clickNode(name) {
   await page.mouse.click(pos.x, pos.y);
 }
 
+// What the first visit (empty cache) downloads: script bytes as sent.
+const firstLoad = [];
+const onResponse = async (res) => {
+  if (!/\.js$/.test(new URL(res.url()).pathname)) return;
+  const sizes = await res.request().sizes().catch(() => null);
+  firstLoad.push({ url: new URL(res.url()).pathname, encoding: res.headers()["content-encoding"] || "identity", bytes: sizes ? sizes.responseBodySize : 0 });
+};
+
 await step("the map shows the demo's nodes", async () => {
+  page.on("response", onResponse);
   await page.goto(base + "/");
   await page.waitForFunction(() => window.__cy && window.__cy.nodes().length > 0);
   const names = await mapNodes();
@@ -69,6 +78,11 @@ await step("the map shows the demo's nodes", async () => {
   const kinds = await page.evaluate(() => window.__cy.nodes().map((n) => n.data("kind")));
   for (const want of ["client", "service", "aws", "database"]) assert.ok(kinds.includes(want), `node kinds ${kinds} lack ${want}`);
   assert.ok((await page.evaluate(() => window.__cy.edges().length)) >= 5, "too few edges");
+  page.off("response", onResponse);
+  figures.firstLoadScriptBytes = firstLoad.reduce((n, r) => n + r.bytes, 0);
+  figures.firstLoadScripts = firstLoad;
+  console.log(`first load of /: ${firstLoad.length} scripts, ${figures.firstLoadScriptBytes} bytes as sent (${firstLoad.map((r) => r.encoding).join(", ")})`);
+  assert.ok(firstLoad.every((r) => r.encoding === "br"), "scripts were not sent brotli-compressed");
   await shot("map");
 });
 
@@ -181,6 +195,39 @@ await step("segment markup renders as text", async () => {
   await shot("hostile-list");
 });
 
+await step("a trace of 5,000 subsegments opens and scrolls", async () => {
+  const id = process.env.BIG_TRACE_ID;
+  assert.ok(id, "BIG_TRACE_ID is not set");
+  const t0 = Date.now();
+  await page.goto(base + "/traces/" + id);
+  await page.waitForSelector("#timeline .tl-row");
+  const open = Date.now() - t0;
+  const entities = Number(await page.textContent("#entity-count"));
+  assert.ok(entities >= 5000, `entities ${entities}`);
+  // Only the rows in view (and a margin) are in the DOM.
+  const inDom = await page.locator("#timeline .tl-row").count();
+  assert.ok(inDom < 200, `${inDom} rows in the DOM`);
+  // Scroll through the whole timeline; time each repaint.
+  const frames = await page.evaluate(async () => {
+    const body = document.querySelector(".tl-body");
+    const times = [];
+    for (let y = 0; y < body.scrollHeight; y += body.clientHeight) {
+      const t = performance.now();
+      body.scrollTop = y;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b);
+  });
+  const last = await page.locator("#timeline .tl-row").last().getAttribute("data-name");
+  assert.ok(last, "no row at the end of the timeline");
+  figures.bigTraceOpenMs = open;
+  figures.bigTraceScrollFrameMedianMs = frames[Math.floor(frames.length / 2)];
+  figures.bigTraceScrollFrameP95Ms = frames[Math.floor(frames.length * 0.95)];
+  console.log(`5,000-subsegment trace: ${entities} entities, open ${open} ms, ${inDom} rows in the DOM, scroll repaint median ${figures.bigTraceScrollFrameMedianMs.toFixed(1)} ms, p95 ${figures.bigTraceScrollFrameP95Ms.toFixed(1)} ms over ${frames.length} screens`);
+  await shot("big-trace");
+});
+
 await step("the map renders 200 nodes (timed)", async () => {
   const start = process.env.BENCH_START, end = process.env.BENCH_END;
   assert.ok(start && end, "BENCH_START/BENCH_END are not set");
@@ -192,7 +239,7 @@ await step("the map renders 200 nodes (timed)", async () => {
   }
   times.sort((a, b) => a - b);
   figures.map200RenderMs = times[1];
-  console.log(`map of ${await page.evaluate(() => window.__cy.nodes().length)} nodes: layout + first paint ${times.map((t) => t.toFixed(0)).join(", ")} ms (median ${times[1].toFixed(0)}; last layout alone ${(await page.evaluate(() => window.__mapLayoutMs)).toFixed(0)} ms)`);
+  console.log(`map of ${await page.evaluate(() => window.__cy.nodes().length)} nodes: layout + first paint ${times.map((t) => t.toFixed(0)).join(", ")} ms (median ${times[1].toFixed(0)}; last run: ${JSON.stringify(await page.evaluate(() => window.__mapTimings))})`);
   await shot("map-200");
 });
 
@@ -230,6 +277,9 @@ await step("groups: create, validation error, select, edit, delete", async () =>
 await step("sampling rules: create, validation error, edit, delete", async () => {
   await page.goto(base + "/sampling");
   await page.waitForSelector('#rule-list tr[data-rule="Default"]');
+  // The statistics an SDK reported for Default (40 requests, 10 sampled, 1 borrowed).
+  const cells = await page.locator('#rule-list tr[data-rule="Default"] td').allTextContents();
+  assert.deepEqual(cells.slice(9, 12), ["40", "10 (25%)", "1"]);
   await page.fill('#rule-create input[name="RuleName"]', "e2e-rule");
   await page.fill('#rule-create input[name="Priority"]', "10");
   await page.fill('#rule-create input[name="FixedRate"]', "2");
