@@ -20,3 +20,4 @@ fuzz ./internal/store/local FuzzSummaryDecode
 fuzz ./internal/query FuzzCompileFilter
 fuzz ./internal/forward FuzzScanDocuments
 fuzz ./internal/forward FuzzAppendJSONString
+fuzz ./internal/otlp FuzzTranslate

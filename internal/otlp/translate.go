@@ -199,12 +199,17 @@ func emit(e *entity, r *Result) {
 		}
 		return
 	}
-	docs, err := segment.Parse(raw)
-	if err != nil {
-		r.reject(e.count(), "span %s of trace %s: %v", e.ID, e.traceID, err)
+	if len(raw) > segment.MaxDocumentSize {
+		r.reject(e.count(), "span %s of trace %s: %v", e.ID, e.traceID, &segment.Error{Code: segment.CodeTooLarge,
+			Message: fmt.Sprintf("document is %d bytes; the limit is %d", len(raw), segment.MaxDocumentSize)})
 		return
 	}
-	r.Docs = append(r.Docs, docs...)
+	d, err := e.document(raw)
+	if err != nil {
+		r.reject(e.count(), "span %s of trace %s: cannot encode segment: %v", e.ID, e.traceID, err)
+		return
+	}
+	r.Docs = append(r.Docs, d)
 }
 
 // spanEntity converts one span. host is where the span's child spans are
@@ -218,10 +223,11 @@ func (t *Translator) spanEntity(sp ptrace.Span, ri *resourceInfo) (e, host *enti
 		return nil, nil, false, fmt.Errorf("trace_id is empty or all zeros")
 	case sid.IsEmpty():
 		return nil, nil, false, fmt.Errorf("span_id is empty or all zeros")
-	case sp.StartTimestamp() == 0:
-		return nil, nil, false, fmt.Errorf("start_time_unix_nano is 0")
 	}
 	start := seconds(sp.StartTimestamp())
+	if start <= 0 { // X-Ray times are microseconds, and must be positive
+		return nil, nil, false, fmt.Errorf("start_time_unix_nano %d is not after the Unix epoch", sp.StartTimestamp())
+	}
 	end := seconds(sp.EndTimestamp())
 	if end < start {
 		end = start // a span that ends before it starts (or never) lasts 0 s
