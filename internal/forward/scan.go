@@ -201,24 +201,25 @@ func skipSpace(doc []byte, i int) int {
 }
 
 // skipString returns the index just past the string starting at doc[i]
-// (a quote), or -1, and whether it holds escapes.
+// (a quote), or -1, and whether it holds escapes. A quote ends the string
+// unless an odd number of backslashes precede it; IndexByte finds the
+// candidates (vectorized), so a long string costs little.
 func skipString(doc []byte, i int) (int, bool) {
-	escaped := false
-	i++
+	j := i + 1
 	for {
-		j := bytes.IndexAny(doc[i:], "\"\\")
-		if j < 0 {
-			return -1, escaped
+		k := bytes.IndexByte(doc[j:], '"')
+		if k < 0 {
+			return -1, false
 		}
-		i += j
-		if doc[i] == '"' {
-			return i + 1, escaped
+		q := j + k
+		n := 0
+		for p := q - 1; p > i && doc[p] == '\\'; p-- {
+			n++
 		}
-		escaped = true
-		i += 2 // the backslash and the escaped byte
-		if i > len(doc) {
-			return -1, escaped
+		if n%2 == 0 {
+			return q + 1, bytes.IndexByte(doc[i+1:q], '\\') >= 0
 		}
+		j = q + 1
 	}
 }
 

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Compares forwarding daemons on this machine, fed by `lightbox loadgen`,
+# each delivering to loadgen's PutTraceSegments sink (--sink), so that the
+# figures are the daemon's own and not a store's. For every daemon, in
+# interleaved rounds (RUNS of them), it measures:
+#   - a steady run at RATE documents/s for DURATION: documents delivered,
+#     the daemon process's CPU (utime+stime from /proc/PID/stat) and its
+#     peak and final RSS (VmHWM, VmRSS);
+#   - a stepped run (STEPS, STEP_DURATION each): the highest rate at which
+#     every document was delivered.
+# and prints one line per measurement, then the medians.
+#
+# Daemons: lightbox-daemon (the lean binary), `lightbox daemon` (the full
+# binary), optionally the `lightbox daemon` of another revision
+# (BASELINE_REV, built from `git archive`) and the AWS X-Ray daemon
+# (XRAY_DAEMON=/path/to/xray, run in local mode with dummy credentials;
+# it always signs, the sink ignores signatures).
+#
+#   scripts/bench-daemon.sh
+#   RUNS=5 RATE=4000 STEPS=10k,20k,30k,40k BASELINE_REV=01b9fe3 scripts/bench-daemon.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${OUT:-/tmp/bench-daemon}
+RUNS=${RUNS:-3}
+RATE=${RATE:-4000}
+DURATION=${DURATION:-10s}
+STEPS=${STEPS:-10k,20k,30k,40k,50k}
+STEP_DURATION=${STEP_DURATION:-5s}
+BUFFER_MB=${BUFFER_MB:-16}
+PORT=${PORT:-23101}      # the daemon's UDP and TCP port
+SINK=${SINK:-127.0.0.1:23102}
+BASELINE_REV=${BASELINE_REV:-}
+XRAY_DAEMON=${XRAY_DAEMON:-}
+
+mkdir -p "$OUT"
+go build -o "$OUT/lightbox" ./cmd/lightbox
+go build -o "$OUT/lightbox-daemon" ./cmd/lightbox-daemon
+names=(lightbox-daemon "lightbox_daemon")
+if [[ -n $BASELINE_REV ]]; then
+  rm -rf "$OUT/baseline-src" && mkdir -p "$OUT/baseline-src"
+  git archive "$BASELINE_REV" | tar -x -C "$OUT/baseline-src"
+  (cd "$OUT/baseline-src" && go build -o "$OUT/lightbox-baseline" ./cmd/lightbox)
+  names+=("baseline_$BASELINE_REV")
+fi
+if [[ -n $XRAY_DAEMON ]]; then
+  names+=(xray-daemon)
+fi
+
+hz=$(getconf CLK_TCK)
+common=(-o -n us-east-1 -e "http://$SINK" -m "$BUFFER_MB" -b "127.0.0.1:$PORT" -t "127.0.0.1:$PORT")
+
+start_daemon() { # name → sets pid
+  case $1 in
+    lightbox-daemon) "$OUT/lightbox-daemon" "${common[@]}" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    lightbox_daemon) "$OUT/lightbox" daemon "${common[@]}" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    baseline_*) "$OUT/lightbox-baseline" daemon "${common[@]}" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    xray-daemon)
+      AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=example AWS_REGION=us-east-1 \
+        "$XRAY_DAEMON" "${common[@]}" -l warn -f "$OUT/$1.log" >/dev/null 2>&1 & ;;
+  esac
+  pid=$!
+  # Ready when its UDP port is bound.
+  for _ in $(seq 100); do
+    if grep -qi ":$(printf '%04X' "$PORT") " /proc/net/udp 2>/dev/null; then break; fi
+    sleep 0.05
+  done
+  sleep 0.5
+}
+
+stop_daemon() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+status_kb() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status"; }
+
+steady() { # name run
+  start_daemon "$1"
+  local t0 t1 rep
+  t0=$(ticks "$pid")
+  rep=$("$OUT/lightbox" loadgen --udp "127.0.0.1:$PORT" --sink "$SINK" --rate "$RATE" --duration "$DURATION" 2>&1 || true)
+  t1=$(ticks "$pid")
+  local hwm rss sent stored secs
+  hwm=$(status_kb "$pid" VmHWM)
+  rss=$(status_kb "$pid" VmRSS)
+  stop_daemon
+  sent=$(awk '/^sent/ {print $2}' <<<"$rep")
+  stored=$(awk '/^stored/ {print $2}' <<<"$rep")
+  secs=$(awk '/^target/ {sub("s$", "", $5); print $5}' <<<"$rep")
+  awk -v n="$1" -v r="$2" -v rate="$RATE" -v sent="$sent" -v stored="$stored" -v secs="$secs" \
+      -v cpu="$(( t1 - t0 ))" -v hz="$hz" -v hwm="$hwm" -v rss="$rss" 'BEGIN {
+    c = cpu / hz
+    printf "steady\t%s\t%d\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\n", n, r, rate, sent, stored, c, 100 * c / secs, 1e6 * c / sent, hwm / 1024, rss / 1024
+  }'
+}
+
+stepped() { # name run
+  start_daemon "$1"
+  local rep best hwm
+  rep=$("$OUT/lightbox" loadgen --udp "127.0.0.1:$PORT" --sink "$SINK" --step "$STEPS" --duration "$STEP_DURATION" 2>&1 || true)
+  hwm=$(status_kb "$pid" VmHWM)
+  stop_daemon
+  echo "$rep" >"$OUT/step-$1-$2.txt"
+  best=$(awk '/^highest lossless rate/ {print $4} /^no rate was lossless/ {print 0}' <<<"$rep")
+  printf 'stepped\t%s\t%d\t%s\t%.1f\n' "$1" "$2" "$best" "$(awk -v k="$hwm" 'BEGIN {print k / 1024}')"
+}
+
+results="$OUT/results.tsv"
+: >"$results"
+echo "# steady: name run rate sent delivered cpu_s cpu_%_of_one_vcpu cpu_us_per_doc peak_rss_mb final_rss_mb"
+echo "# stepped: name run highest_lossless_rate peak_rss_mb"
+for run in $(seq "$RUNS"); do
+  for n in "${names[@]}"; do steady "$n" "$run" | tee -a "$results"; done
+  for n in "${names[@]}"; do stepped "$n" "$run" | tee -a "$results"; done
+done
+
+median() { sort -n | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+echo
+echo "medians of $RUNS runs (steady at $RATE/s for $DURATION; steps $STEPS, $STEP_DURATION each; buffer $BUFFER_MB MB)"
+printf '%-24s %10s %10s %12s %12s %12s %14s\n' daemon delivered cpu_%vcpu cpu_us/doc peak_rss_MB final_rss_MB max_lossless/s
+for n in "${names[@]}"; do
+  col() { awk -F'\t' -v n="$n" -v k="$1" -v c="$2" '$1 == k && $2 == n {print $c}' "$results" | median; }
+  printf '%-24s %10s %10s %12s %12s %12s %14s\n' "$n" "$(col steady 6)" "$(col steady 8)" "$(col steady 9)" "$(col steady 10)" "$(col steady 11)" "$(col stepped 4)"
+done
