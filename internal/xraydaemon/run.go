@@ -8,8 +8,18 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"time"
 )
+
+// memoryLimit is the Go runtime's soft memory limit for a buffer of
+// bufBytes. The buffered documents are nearly all the daemon holds (with
+// about a tenth more for allocation rounding); a limit a little above
+// them makes the collector work harder as the buffer fills, instead of
+// letting the heap grow to twice the live data as it would by GOGC alone,
+// so the process stays near --buffer-memory even when the upstream is
+// down. GOMEMLIMIT, when set, wins.
+func memoryLimit(bufBytes int64) int64 { return bufBytes + bufBytes/4 + 16<<20 }
 
 // Run is the daemon's command line, shared by `lightbox daemon` and the
 // lean lightbox-daemon binary: it parses args as the X-Ray daemon would,
@@ -40,6 +50,11 @@ func Run(ctx context.Context, args []string, name, version string, stdout, stder
 		out = f
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
+	if os.Getenv("GOMEMLIMIT") == "" {
+		if b, err := cfg.bufferBytes(); err == nil {
+			debug.SetMemoryLimit(memoryLimit(b))
+		}
+	}
 	d, err := New(ctx, cfg)
 	if err != nil {
 		return err
