@@ -44,7 +44,10 @@ async function step(name, fn) {
     await page.screenshot({ path: join(artifacts, "failed-" + name.replace(/\W+/g, "-") + ".png") }).catch(() => {});
   }
 }
-const shot = (name) => page.screenshot({ path: join(artifacts, name + ".png") });
+const shot = async (name) => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(artifacts, name + ".png") });
+};
 
 // The names on the map, read from Cytoscape (its labels are canvas text).
 const mapNodes = () => page.evaluate(() => window.__cy.nodes().map((n) => n.data("label").split("\n")[0]));

@@ -60,3 +60,13 @@ export function histogram(values: number[], n = 30): { x: number[]; counts: numb
   for (const v of values) counts[Math.min(n - 1, Math.floor(v / width))]++;
   return { x: counts.map((_, i) => +(i * width + width / 2).toFixed(4)), counts, width };
 }
+
+// rebin spreads a server histogram (response time → count, one entry per
+// distinct value) over n even bins, so that bars have a readable width.
+export function rebin(entries: { Value: number; Count: number }[], n = 30): { x: number[]; counts: number[] } {
+  const max = Math.max(0.001, ...entries.map((e) => e.Value));
+  const width = max / n;
+  const counts = new Array(n).fill(0);
+  for (const e of entries) counts[Math.min(n - 1, Math.floor(e.Value / width))] += e.Count;
+  return { x: counts.map((_, i) => +(i * width + width / 2).toFixed(4)), counts };
+}

@@ -1,6 +1,6 @@
 import type { Core, ElementDefinition } from "cytoscape";
 import { serviceGraph, Service, ServiceGraph, SummaryStats, HistEntry } from "../api";
-import { chart } from "../chart";
+import { chart, rebin } from "../chart";
 import { fmtSec, h, pct, replace } from "../dom";
 import { icons, kindLabels, kindOf, NodeKind } from "../icons";
 import type { ScreenContext } from "../screen";
@@ -88,11 +88,11 @@ function panelBody(ctx: ScreenContext, panel: HTMLElement, title: string, subtit
     exprEl.textContent = expr;
     rangeNote.textContent = rangeFilter ? "Selected: " + rangeFilter : "Drag across the chart to filter by response time.";
   };
-  const sorted = (hist || []).slice().sort((a, b) => a.Value - b.Value);
+  const bins = rebin(hist || []);
   const dist = chart({
     title: "Response time distribution",
-    x: sorted.map((e) => e.Value),
-    series: [{ label: "traces", values: sorted.map((e) => e.Count), color: "#2563eb" }],
+    x: bins.x,
+    series: [{ label: "requests", values: bins.counts, color: "#2563eb" }],
     bars: true,
     width: 340,
     height: 170,

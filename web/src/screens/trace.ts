@@ -193,7 +193,9 @@ class Timeline {
   private ticks(): HTMLElement {
     const box = h("div", { class: "tl-bar tl-ticks" });
     for (let i = 0; i <= 4; i++) {
-      box.appendChild(h("span", { style: `left:${i * 25}%` }, fmtSec(((this.t1 - this.t0) * i) / 4)));
+      // The first and last labels sit inside the axis, the rest centred.
+      const shift = i === 0 ? "0" : i === 4 ? "-100%" : "-50%";
+      box.appendChild(h("span", { style: `left:${i * 25}%;transform:translateX(${shift})` }, fmtSec(((this.t1 - this.t0) * i) / 4)));
     }
     return box;
   }
