@@ -6,7 +6,8 @@
 #   scripts/clickhouse.sh cluster DIR [BASE_PORT]
 #       ZooKeeper and three servers forming the cluster "lightbox": shard 1
 #       is a replicated pair, shard 2 one server. HTTP ports BASE, BASE+1,
-#       BASE+2 (default 28123); prints the first server's HTTP URL
+#       BASE+2 (default 28123); prints the servers' HTTP URLs (shard 1,
+#       shard 2, shard 1's second replica) on one line
 #   scripts/clickhouse.sh stop DIR
 #       stops whatever start or cluster started in DIR
 #
@@ -80,7 +81,10 @@ XML
 </yandex>
 XML
   printf '<?xml version="1.0"?>\n<yandex>%s</yandex>\n' "$include" >"$d/include.xml"
-  (cd "$d" && nohup "$bin" "${args[@]}" --config-file="$d/config.xml" >"$d/log/stdout.log" 2>&1 & echo $! >"$d/pid")
+  # Started from DIR with every stream redirected, so that a caller's
+  # $(...) does not wait for the server.
+  (cd "$d" && exec nohup "$bin" "${args[@]}" --config-file="$d/config.xml" </dev/null >"$d/log/stdout.log" 2>&1) &
+  echo $! >"$d/pid"
   for _ in $(seq 1 150); do
     answers "$url" && return 0
     if ! kill -0 "$(cat "$d/pid")" 2>/dev/null; then
@@ -110,8 +114,9 @@ clientPort=$port
 clientPortAddress=127.0.0.1
 admin.enableServer=false
 CFG
-  (nohup java -Xmx256m -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar \
-    org.apache.zookeeper.server.ZooKeeperServerMain "$d/zoo.cfg" >"$d/stdout.log" 2>&1 & echo $! >"$d/pid")
+  nohup java -Xmx256m -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar \
+    org.apache.zookeeper.server.ZooKeeperServerMain "$d/zoo.cfg" </dev/null >"$d/stdout.log" 2>&1 &
+  echo $! >"$d/pid"
   for _ in $(seq 1 150); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       return 0
@@ -145,7 +150,7 @@ cluster)
   server "$dir/s1r1" "$base" "$tcp" "$remote<macros><shard>01</shard><replica>r1</replica></macros>"
   server "$dir/s2r1" "$((base + 1))" "$((tcp + 1))" "$remote<macros><shard>02</shard><replica>r1</replica></macros>"
   server "$dir/s1r2" "$((base + 2))" "$((tcp + 2))" "$remote<macros><shard>01</shard><replica>r2</replica></macros>"
-  echo "http://127.0.0.1:$base/"
+  echo "http://127.0.0.1:$base/ http://127.0.0.1:$((base + 1))/ http://127.0.0.1:$((base + 2))/"
   ;;
 stop)
   for p in "$dir/pid" "$dir"/*/pid; do

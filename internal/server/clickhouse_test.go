@@ -45,13 +45,41 @@ func clickhouseURL(t *testing.T) string {
 	return ""
 }
 
-// clickhouseDatabase is a fresh database name, dropped when the test ends.
-func clickhouseDatabase(t *testing.T, url string) string {
+// clusterURLs are the servers of the ClickHouse cluster "lightbox"
+// ($LIGHTBOX_CLICKHOUSE_CLUSTER_URLS, from scripts/clickhouse.sh cluster):
+// shard 1, shard 2, shard 1's second replica.
+func clusterURLs(t *testing.T) []string {
+	t.Helper()
+	urls := strings.Fields(os.Getenv("LIGHTBOX_CLICKHOUSE_CLUSTER_URLS"))
+	if len(urls) >= 2 {
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(urls[1] + "?query=SELECT%201")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return urls
+			}
+		}
+	}
+	msg := "no ClickHouse cluster in $LIGHTBOX_CLICKHOUSE_CLUSTER_URLS (start one with scripts/clickhouse.sh cluster DIR)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return nil
+}
+
+// clickhouseDatabase is a fresh database name, dropped (on every server of
+// cluster, when given) when the test ends.
+func clickhouseDatabase(t *testing.T, url, cluster string) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	db := "lbtest_server_" + hex.EncodeToString(b)
 	t.Cleanup(func() {
-		resp, err := http.Post(url, "text/plain", strings.NewReader("DROP DATABASE IF EXISTS "+db))
+		stmt := "DROP DATABASE IF EXISTS " + db
+		if cluster != "" {
+			stmt += " ON CLUSTER " + cluster
+		}
+		resp, err := http.Post(url, "text/plain", strings.NewReader(stmt))
 		if err != nil {
 			t.Errorf("cannot drop test database %s: %v", db, err)
 			return
@@ -268,18 +296,58 @@ func diffAnswers(t *testing.T, what string, got, want answers) {
 	}
 }
 
-// Two stateless nodes share one ClickHouse. Each trace's three segments go
-// to different nodes (out of order); both nodes then give the same answers
-// to every read API as each other and as the embedded engine given the same
-// segments through one node: one summary per trace with its root causes, the
-// same service graph edges, time series and BatchGetTraces documents. A
-// group created through one node is served by the other.
+// Two stateless nodes share one ClickHouse server. Each trace's three
+// segments go to different nodes (out of order); both nodes then give the
+// same answers to every read API as each other and as the embedded engine
+// given the same segments through one node: one summary per trace with its
+// root causes, the same service graph edges, time series and BatchGetTraces
+// documents. A group created through one node is served by the other.
 func TestClickHouseNodesAgreeWithEachOtherAndTheEmbeddedEngine(t *testing.T) {
 	url := clickhouseURL(t)
-	db := clickhouseDatabase(t, url)
-	chCfg := server.Config{Storage: server.StorageClickHouse, Retention: 200 * 365 * 24 * time.Hour,
-		ClickHouse: server.ClickHouseConfig{URL: url, Database: db}}
-	nodes := []*server.Server{startNode(t, chCfg), startNode(t, chCfg)}
+	db := clickhouseDatabase(t, url, "")
+	cfg := server.ClickHouseConfig{URL: url, Database: db}
+	nodesAgree(t, cfg, cfg)
+}
+
+// The same on a cluster: two shards under Distributed tables, the first a
+// replicated pair; node 0 talks to shard 1, node 1 to shard 2.
+func TestClickHouseClusterNodesAgree(t *testing.T) {
+	urls := clusterURLs(t)
+	db := clickhouseDatabase(t, urls[0], "lightbox")
+	nodesAgree(t,
+		server.ClickHouseConfig{URL: urls[0], Database: db, Cluster: "lightbox"},
+		server.ClickHouseConfig{URL: urls[1], Database: db, Cluster: "lightbox"})
+
+	// Both shards hold documents, and shard 1's second replica has what
+	// its first has.
+	count := func(url string) string {
+		resp, err := http.Post(url, "text/plain", strings.NewReader("SELECT count() FROM "+db+".documents_shard"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.TrimSpace(string(b))
+	}
+	s1, s2 := count(urls[0]), count(urls[1])
+	if s1 == "0" || s2 == "0" {
+		t.Errorf("documents per shard: %s and %s, want some on each", s1, s2)
+	}
+	if len(urls) > 2 {
+		for deadline := time.Now().Add(30 * time.Second); count(urls[2]) != s1; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("shard 1's second replica has %s documents, the first %s", count(urls[2]), s1)
+			}
+		}
+	}
+}
+
+func nodesAgree(t *testing.T, cfg0, cfg1 server.ClickHouseConfig) {
+	retention := 200 * 365 * 24 * time.Hour
+	nodes := []*server.Server{
+		startNode(t, server.Config{Storage: server.StorageClickHouse, Retention: retention, ClickHouse: cfg0}),
+		startNode(t, server.Config{Storage: server.StorageClickHouse, Retention: retention, ClickHouse: cfg1}),
+	}
 	embedded := startNode(t, server.Config{DataDir: t.TempDir()})
 	clients := []*awsxray.Client{xrayClient(nodes[0]), xrayClient(nodes[1])}
 
@@ -311,6 +379,16 @@ func TestClickHouseNodesAgreeWithEachOtherAndTheEmbeddedEngine(t *testing.T) {
 		}
 	}
 
+	// On a cluster the group reaches node 1's server by replication.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, err := clients[1].GetGroup(ctx, &awsxray.GetGroupInput{GroupName: aws.String("api-faults")})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node 1 does not serve the group created through node 0: %v", err)
+		}
+	}
 	from, to := time.Unix(int64(t0)-60, 0), time.Unix(int64(t0)+120, 0)
 	want := collect(t, embedded, ids, from, to)
 	a0 := collect(t, nodes[0], ids, from, to)

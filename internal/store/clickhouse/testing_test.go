@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,11 +14,14 @@ import (
 
 // clusterURL is a server of the ClickHouse cluster "lightbox" (two shards,
 // the first a replicated pair; scripts/clickhouse.sh cluster starts one):
-// $LIGHTBOX_CLICKHOUSE_CLUSTER_URL. Under CI a missing cluster fails the
-// tests; elsewhere they skip.
+// the first of the URLs in $LIGHTBOX_CLICKHOUSE_CLUSTER_URLS. Under CI a
+// missing cluster fails the tests; elsewhere they skip.
 func clusterURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("LIGHTBOX_CLICKHOUSE_CLUSTER_URL")
+	var u string
+	if f := strings.Fields(os.Getenv("LIGHTBOX_CLICKHOUSE_CLUSTER_URLS")); len(f) > 0 {
+		u = f[0]
+	}
 	if u != "" {
 		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(u + "?query=SELECT%201")
 		if err == nil {
@@ -27,7 +31,7 @@ func clusterURL(t testing.TB) string {
 			}
 		}
 	}
-	msg := "no ClickHouse cluster at $LIGHTBOX_CLICKHOUSE_CLUSTER_URL=" + u + " (start one with scripts/clickhouse.sh cluster DIR)"
+	msg := "no ClickHouse cluster at $LIGHTBOX_CLICKHOUSE_CLUSTER_URLS=" + u + " (start one with scripts/clickhouse.sh cluster DIR)"
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
