@@ -96,12 +96,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	t.Logf("demo traffic: %s", counts)
 
-	// An SDK's sampler reports its statistics for the Default rule, as
-	// GetSamplingTargets carries them; the sampling screen shows them.
-	post(t, base, "/SamplingTargets", map[string]any{"SamplingStatisticsDocuments": []any{map[string]any{
-		"RuleName": "Default", "ClientID": hexID(12), "Timestamp": time.Now().Unix(), "RequestCount": 40, "SampledCount": 10, "BorrowCount": 1,
-	}}}, nil)
-
 	hostileID := putHostileTrace(t, base)
 	bigID := putBigTrace(t, base, 25, 200)
 	benchStart, benchEnd := putWideTrace(t, base, 200)

@@ -5,6 +5,7 @@
 // screenshots go). Each step asserts one behaviour of issue 6, item 5.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,6 +126,55 @@ await step("a trace opens its timeline", async () => {
   await shot("trace-timeline");
 });
 
+await step("an edge's panel and a dragged response-time range make the View traces filter", async () => {
+  await page.goto(base + "/map");
+  await page.waitForFunction(() => window.__cy && window.__cy.edges().length > 0);
+  const pos = await page.evaluate(() => {
+    const e = window.__cy.edges().filter((e) => e.target().data("label").startsWith("S3\n"))[0];
+    const p = e.renderedMidpoint();
+    const box = window.__cy.container().getBoundingClientRect();
+    return { x: box.left + p.x, y: box.top + p.y };
+  });
+  await page.mouse.click(pos.x, pos.y);
+  await page.waitForFunction(() => (document.querySelector("#map-panel h2")?.textContent || "").includes("→ S3"));
+  assert.match(await page.textContent("#map-panel .expr"), /^edge\(id\(name: "imagetrends"\), id\(name: "S3", type: "AWS::S3"\)\)$/);
+  // Drag across the middle of the histogram.
+  const over = await page.locator("#map-panel .u-over").boundingBox();
+  await page.mouse.move(over.x + over.width * 0.05, over.y + over.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(over.x + over.width * 0.6, over.y + over.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => (document.querySelector("#map-panel .expr")?.textContent || "").includes("responsetime >="));
+  const expr = await page.textContent("#map-panel .expr");
+  assert.match(expr, /^edge\(.*\) \{ responsetime >= [\d.]+ AND responsetime <= [\d.]+ \}$/);
+  await page.click("#view-traces");
+  await page.waitForURL(/\/traces\?/);
+  assert.equal(new URL(page.url()).searchParams.get("filter"), expr);
+  await page.waitForSelector("#trace-list, #no-traces");
+  assert.equal(await page.isVisible("#filter-error"), false, "the edge filter was refused: " + (await page.textContent("#filter-error")));
+});
+
+await step("the time range and auto-refresh live in the URL", async () => {
+  const end = Math.floor(Date.now() / 1000), start = end - 20 * 60;
+  apiRequests = [];
+  await page.goto(`${base}/traces?range=custom&start=${start}&end=${end}`);
+  await page.waitForSelector("#trace-list, #no-traces");
+  assert.equal(await page.inputValue("#range"), "custom");
+  assert.ok(await page.isVisible(".custom-range input"));
+  assert.ok(apiRequests.some((r) => r.startsWith("/TraceSummaries ") && r.includes(`"StartTime":${start},"EndTime":${end}`)), `requests ${apiRequests}`);
+  await page.selectOption("#range", "1h");
+  await page.waitForURL(/range=1h/);
+  assert.equal(new URL(page.url()).searchParams.get("start"), null);
+  await page.check("#refresh");
+  await page.waitForURL(/refresh=1/);
+  // The links to other screens keep range and refresh.
+  const href = await page.getAttribute('nav a:has-text("Analytics")', "href");
+  assert.match(href, /range=1h/);
+  assert.match(href, /refresh=1/);
+  await page.uncheck("#refresh");
+  await page.waitForURL((u) => !u.searchParams.has("refresh"));
+});
+
 await step("a filter expression narrows the list", async () => {
   await page.goto(base + "/traces");
   await page.waitForSelector("#trace-list tbody tr");
@@ -163,6 +213,15 @@ await step("the analytics charts and root-cause tables render", async () => {
   assert.match(rt, /Rekognition|S3|Unknown/);
   assert.ok((await page.locator('[data-table="fault-causes"] tbody tr, [data-table="error-causes"] tbody tr').count()) > 0, "no fault or error root causes");
   assert.ok((await page.locator('[data-table="status"] tbody tr').count()) > 0);
+  // Dragging across the distribution narrows set A to that range.
+  const over = await page.locator("#chart-distribution .u-over").boundingBox();
+  await page.mouse.move(over.x + 2, over.y + over.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(over.x + over.width * 0.5, over.y + over.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForURL(/filter=responsetime/);
+  await page.waitForFunction(() => /responsetime >= [\d.]+ AND responsetime <= [\d.]+/.test(document.querySelector("#set-a")?.textContent || ""));
+  await page.waitForSelector('[data-table="status"] tbody tr');
   // Compare: set B is every trace, and every table gains a Δ column.
   await page.click("#compare");
   await page.waitForSelector("#set-b");
@@ -278,11 +337,20 @@ await step("groups: create, validation error, select, edit, delete", async () =>
 });
 
 await step("sampling rules: create, validation error, edit, delete", async () => {
+  // An SDK's sampler reports its statistics for the Default rule (with
+  // GetSamplingTargets, as the SDKs do, from outside the browser); the
+  // screen shows them.
+  const report = await fetch(base + "/SamplingTargets", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ SamplingStatisticsDocuments: [{ RuleName: "Default", ClientID: randomBytes(12).toString("hex"), Timestamp: Math.floor(Date.now() / 1000), RequestCount: 40, SampledCount: 10, BorrowCount: 1 }] }),
+  });
+  assert.equal(report.status, 200, await report.text());
   await page.goto(base + "/sampling");
   await page.waitForSelector('#rule-list tr[data-rule="Default"]');
   // The statistics an SDK reported for Default (40 requests, 10 sampled, 1 borrowed).
   const cells = await page.locator('#rule-list tr[data-rule="Default"] td').allTextContents();
-  assert.deepEqual(cells.slice(9, 12), ["40", "10 (25%)", "1"]);
+  assert.deepEqual(cells.slice(9, 12), ["40", "10 (25%)", "1"], `Default rule row: ${cells}`);
   await page.fill('#rule-create input[name="RuleName"]', "e2e-rule");
   await page.fill('#rule-create input[name="Priority"]', "10");
   await page.fill('#rule-create input[name="FixedRate"]', "2");
