@@ -31,11 +31,7 @@ func (e *entity) document(raw []byte) (*segment.Document, error) {
 	if e.SQL != nil {
 		d.SQL = make(map[string]json.RawMessage, len(e.SQL))
 		for k, v := range e.SQL {
-			b, err := json.Marshal(v)
-			if err != nil {
-				return nil, err
-			}
-			d.SQL[k] = b
+			d.SQL[k] = appendValue(nil, v)
 		}
 	}
 	if e.AWS != nil {
@@ -76,11 +72,7 @@ func awsBlock(m map[string]any) (*segment.AWS, error) {
 	}
 	for k, dst := range map[string]*json.RawMessage{"eks": &a.EKS, "elastic_beanstalk": &a.ElasticBeanstalk, "xray": &a.XRay} {
 		if v, ok := m[k]; ok {
-			b, err := json.Marshal(v)
-			if err != nil {
-				return nil, err
-			}
-			*dst = b
+			*dst = appendValue(nil, v)
 		}
 	}
 	return a, nil

@@ -30,6 +30,7 @@ func FuzzTranslate(f *testing.F) {
 	}
 	tr := NewTranslator(TranslationOptions{IndexedAttributes: []string{"http.route", "otel.resource.service.name"}})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkEncoding(t)
 		req := ptraceotlp.NewExportRequest()
 		if err := req.UnmarshalProto(b); err != nil {
 			req = ptraceotlp.NewExportRequest()

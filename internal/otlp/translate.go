@@ -1,10 +1,11 @@
 package otlp
 
 import (
+	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
+	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -180,14 +181,23 @@ func markTops(items []item) {
 	}
 }
 
+// encodeBuffers hold encoding space, so that a document is not grown
+// through several allocations.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// encodeHook, set by tests, sees each entity and its encoding.
+var encodeHook func(e *entity, raw []byte)
+
 // emit validates an entity as a document and adds it to r. A document
 // over X-Ray's size limit is sent as its parts: the entity without its
 // subsegments, and each subsegment as an independent one.
 func emit(e *entity, r *Result) {
-	raw, err := json.Marshal(e)
-	if err != nil {
-		r.reject(e.count(), "span %s of trace %s: cannot encode segment: %v", e.ID, e.traceID, err)
-		return
+	buf := encodeBuffers.Get().(*[]byte)
+	*buf = appendEntity((*buf)[:0], e)
+	raw := bytes.Clone(*buf) // one allocation of the right size
+	encodeBuffers.Put(buf)
+	if encodeHook != nil {
+		encodeHook(e, raw)
 	}
 	if len(raw) > segment.MaxDocumentSize && len(e.Subsegments) > 0 {
 		children := e.Subsegments
