@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
@@ -19,6 +20,7 @@ func runServe(ctx context.Context, args []string) error {
 	retention := fs.Duration("retention", server.DefaultRetention, "how long traces are kept (e.g. 720h)")
 	otlpGRPC := fs.String("otlp-grpc", server.DefaultOTLPGRPCAddr, "address for OTLP/gRPC traces, or off")
 	otlpHTTP := fs.String("otlp-http", server.DefaultOTLPHTTPAddr, "address for OTLP/HTTP traces (POST /v1/traces), or off")
+	otlpAnnotations := fs.String("otlp-annotations", "", "comma-separated OTLP span attributes (otel.resource.<key> for resource ones) to make annotations, besides those a span lists in aws.xray.annotations; * for all")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	storage := fs.String("storage", server.StorageLocal, "storage engine: local (embedded, in --data-dir) or clickhouse (stateless nodes sharing ClickHouse)")
 	chURL := fs.String("clickhouse-url", "", "ClickHouse HTTP interface for --storage clickhouse, e.g. http://127.0.0.1:8123/")
@@ -35,7 +37,7 @@ func runServe(ctx context.Context, args []string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg := server.Config{UDPAddr: *udp, TCPAddr: *tcp, DataDir: *dataDir, Retention: *retention, Logger: logger,
-		OTLPGRPCAddr: *otlpGRPC, OTLPHTTPAddr: *otlpHTTP, Storage: *storage,
+		OTLPGRPCAddr: *otlpGRPC, OTLPHTTPAddr: *otlpHTTP, OTLPAnnotations: splitList(*otlpAnnotations), Storage: *storage,
 		ClickHouse: server.ClickHouseConfig{URL: *chURL, Database: *chDB, Cluster: *chCluster}}
 	// Flags win over the environment, which wins over the defaults.
 	if env := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); env != "" {
@@ -69,4 +71,15 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

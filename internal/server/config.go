@@ -25,6 +25,10 @@ type Config struct {
 	// receiver, so that a Config built in code opens no fixed port;
 	// lightbox serve passes DefaultOTLPGRPCAddr and DefaultOTLPHTTPAddr.
 	OTLPGRPCAddr, OTLPHTTPAddr string
+	// OTLPAnnotations are span and resource attributes ("otel.resource."
+	// prefix) that become annotations on top of those a span lists in
+	// aws.xray.annotations; "*" makes every scalar attribute one.
+	OTLPAnnotations []string
 	// Logger receives the server's logs.
 	Logger *slog.Logger
 	// Storage chooses the engine: StorageLocal (default: the embedded

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -68,8 +69,12 @@ func New(cfg Config) (s *Server, err error) {
 		return nil, fmt.Errorf("cannot listen for segments on udp %s: %w", cfg.UDPAddr, err)
 	}
 	s.otlp, err = otlp.Listen(otlp.Options{
-		GRPCAddr:   cfg.OTLPGRPCAddr,
-		HTTPAddr:   cfg.OTLPHTTPAddr,
+		GRPCAddr: cfg.OTLPGRPCAddr,
+		HTTPAddr: cfg.OTLPHTTPAddr,
+		Translation: otlp.TranslationOptions{
+			IndexedAttributes:  cfg.OTLPAnnotations,
+			IndexAllAttributes: slices.Contains(cfg.OTLPAnnotations, "*"),
+		},
 		Writer:     st,
 		Logger:     cfg.Logger.With("component", "otlp"),
 		Registerer: s.registry,
