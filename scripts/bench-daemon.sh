@@ -68,7 +68,10 @@ start_daemon() { # name → sets pid
   sleep 0.5
 }
 
-stop_daemon() {
+stop_daemon() { # name label
+  # Lightbox's counters say where any loss happened (the X-Ray daemon has
+  # no such endpoint; the curl then just fails).
+  curl -s --max-time 2 "http://127.0.0.1:$PORT/healthz" >"$OUT/healthz-$1-$2.json" 2>/dev/null || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
@@ -85,7 +88,7 @@ steady() { # name run
   local hwm rss sent stored secs
   hwm=$(status_kb "$pid" VmHWM)
   rss=$(status_kb "$pid" VmRSS)
-  stop_daemon
+  stop_daemon "$1" "steady-$2"
   sent=$(awk '/^sent/ {print $2}' <<<"$rep")
   stored=$(awk '/^stored/ {print $2}' <<<"$rep")
   secs=$(awk '/^target/ {sub("s$", "", $5); print $5}' <<<"$rep")
@@ -101,7 +104,7 @@ stepped() { # name run
   local rep best hwm
   rep=$("$OUT/lightbox" loadgen --udp "127.0.0.1:$PORT" --sink "$SINK" --step "$STEPS" --duration "$STEP_DURATION" 2>&1 || true)
   hwm=$(status_kb "$pid" VmHWM)
-  stop_daemon
+  stop_daemon "$1" "step-$2"
   echo "$rep" >"$OUT/step-$1-$2.txt"
   best=$(awk '/^highest lossless rate/ {print $4} /^no rate was lossless/ {print 0}' <<<"$rep")
   printf 'stepped\t%s\t%d\t%s\t%.1f\n' "$1" "$2" "$best" "$(awk -v k="$hwm" 'BEGIN {print k / 1024}')"
@@ -112,8 +115,15 @@ results="$OUT/results.tsv"
 echo "# steady: name run rate sent delivered cpu_s cpu_%_of_one_vcpu cpu_us_per_doc peak_rss_mb final_rss_mb"
 echo "# stepped: name run highest_lossless_rate peak_rss_mb"
 for run in $(seq "$RUNS"); do
-  for n in "${names[@]}"; do steady "$n" "$run" | tee -a "$results"; done
-  for n in "${names[@]}"; do stepped "$n" "$run" | tee -a "$results"; done
+  # Every other round runs the daemons in reverse order, so that none is
+  # always first after a quiet or a busy spell of a shared machine.
+  order=("${names[@]}")
+  if (( run % 2 == 0 )); then
+    order=()
+    for (( i = ${#names[@]} - 1; i >= 0; i-- )); do order+=("${names[i]}"); done
+  fi
+  for n in "${order[@]}"; do steady "$n" "$run" | tee -a "$results"; done
+  for n in "${order[@]}"; do stepped "$n" "$run" | tee -a "$results"; done
 done
 
 median() { sort -n | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
