@@ -1,10 +1,12 @@
 package otlp_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -22,12 +24,18 @@ import (
 // ephemeral loopback port.
 func startServer(t *testing.T) *server.Server {
 	t.Helper()
+	return startServerOn(t, t.TempDir())
+}
+
+// startServerOn is startServer on a given data directory.
+func startServerOn(t *testing.T, dir string) *server.Server {
+	t.Helper()
 	srv, err := server.New(server.Config{
 		UDPAddr:      "127.0.0.1:0",
 		TCPAddr:      "127.0.0.1:0",
 		OTLPGRPCAddr: "127.0.0.1:0",
 		OTLPHTTPAddr: "127.0.0.1:0",
-		DataDir:      t.TempDir(),
+		DataDir:      dir,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -189,4 +197,15 @@ func keys[V any](m map[string]V) string {
 		ks = append(ks, k)
 	}
 	return strings.Join(ks, ", ")
+}
+
+// httpPost posts an OTLP/HTTP protobuf body and returns the status code.
+func httpPost(url string, body []byte) (int, error) {
+	resp, err := http.Post(url, "application/x-protobuf", bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
