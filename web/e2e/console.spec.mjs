@@ -96,6 +96,7 @@ await step("clicking a node and View traces lists its traces", async () => {
   assert.equal(await page.textContent("#map-panel h2"), "labeler");
   await page.waitForSelector("#map-panel .chart canvas");
   assert.match(await page.textContent("#map-panel .status-table"), /Throttle \(429\)/);
+  await page.waitForSelector("#panel-series .chart canvas"); // GetTimeSeriesServiceStatistics
   await shot("map-node-panel");
   await page.click("#view-traces");
   await page.waitForURL(/\/traces\?/);
@@ -139,7 +140,7 @@ await step("an edge's panel and a dragged response-time range make the View trac
   await page.waitForFunction(() => (document.querySelector("#map-panel h2")?.textContent || "").includes("→ S3"));
   assert.match(await page.textContent("#map-panel .expr"), /^edge\(id\(name: "imagetrends"\), id\(name: "S3", type: "AWS::S3"\)\)$/);
   // Drag across the middle of the histogram.
-  const over = await page.locator("#map-panel .u-over").boundingBox();
+  const over = await page.locator("#map-panel .u-over").first().boundingBox();
   await page.mouse.move(over.x + over.width * 0.05, over.y + over.height / 2);
   await page.mouse.down();
   await page.mouse.move(over.x + over.width * 0.6, over.y + over.height / 2, { steps: 5 });

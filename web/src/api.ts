@@ -213,3 +213,11 @@ export async function samplingStats(): Promise<SamplingStatSummary[]> {
   } while (token);
   return out;
 }
+
+export interface TimeSeriesPoint { Timestamp: number; EdgeSummaryStatistics?: SummaryStats; ServiceSummaryStatistics?: SummaryStats }
+
+export function timeSeries(w: Window, selector: string, group?: string): Promise<{ TimeSeriesServiceStatistics: TimeSeriesPoint[] }> {
+  // AWS takes a Period of 60 s or a multiple of 300 s.
+  const period = w.end - w.start <= 3 * 3600 ? 60 : 300;
+  return call("/TimeSeriesServiceStatistics", { StartTime: w.start, EndTime: w.end, Period: period, EntitySelectorExpression: selector, GroupName: group || undefined });
+}

@@ -13,6 +13,8 @@ export function chart(opts: {
   width?: number;
   height?: number;
   xLabel?: string;
+  // xRange fixes the x axis (a time window), else it fits the data.
+  xRange?: [number, number];
   onSelect?: (from: number, to: number) => void;
 }): HTMLElement {
   const box = h("div", { class: "chart", "data-chart": opts.title });
@@ -21,7 +23,7 @@ export function chart(opts: {
     title: opts.title,
     width: opts.width ?? 520,
     height: opts.height ?? 200,
-    scales: { x: { time: !!opts.time } },
+    scales: { x: opts.xRange ? { time: !!opts.time, range: () => opts.xRange! } : { time: !!opts.time } },
     cursor: { drag: { x: true, y: false, setScale: false } },
     legend: { show: opts.series.length > 1 },
     axes: [{ label: opts.xLabel }, {}],
@@ -32,7 +34,7 @@ export function chart(opts: {
         stroke: s.color,
         fill: s.color + "66",
         paths: bars,
-        points: { show: false },
+        points: { show: !opts.bars && opts.x.length < 30 },
       })),
     ],
     hooks: {

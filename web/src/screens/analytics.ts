@@ -106,6 +106,7 @@ export default async function analyticsScreen(ctx: ScreenContext) {
     x: xs,
     series: [{ label: "A", values: series(A), color: "#2563eb" }, ...(B ? [{ label: "B", values: series(B), color: "#f97316" }] : [])],
     time: true,
+    xRange: [win.start, win.end],
     width: 600,
     height: 220,
     onSelect: (from, to) => ctx.go(withParams(state, { range: "custom", start: Math.floor(from), end: Math.ceil(to) })),

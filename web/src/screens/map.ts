@@ -1,5 +1,5 @@
 import type { Core, ElementDefinition } from "cytoscape";
-import { serviceGraph, Service, ServiceGraph, SummaryStats, HistEntry } from "../api";
+import { serviceGraph, timeSeries, Service, ServiceGraph, SummaryStats, HistEntry } from "../api";
 import { chart, rebin } from "../chart";
 import { fmtSec, h, pct, replace } from "../dom";
 import { icons, kindLabels, kindOf, NodeKind } from "../icons";
@@ -71,7 +71,7 @@ function statusTable(hl: Health): HTMLElement {
   );
 }
 
-function panelBody(ctx: ScreenContext, panel: HTMLElement, title: string, subtitle: string, stats: SummaryStats | undefined, hist: HistEntry[] | undefined, base: string): void {
+function panelBody(ctx: ScreenContext, panel: HTMLElement, title: string, subtitle: string, stats: SummaryStats | undefined, hist: HistEntry[] | undefined, base: string, entity?: { selector: string; edge: boolean }): void {
   const hl = health(stats);
   const avg = stats && stats.TotalCount ? stats.TotalResponseTime / stats.TotalCount : undefined;
   const viewLink = h("a", { class: "button", id: "view-traces", href: "" }, "View traces");
@@ -103,6 +103,8 @@ function panelBody(ctx: ScreenContext, panel: HTMLElement, title: string, subtit
     },
   });
   update();
+  const series = h("div", { class: "panel-series", id: "panel-series" });
+  if (entity) seriesChart(ctx, series, entity);
   replace(
     panel,
     h("h2", null, title),
@@ -113,19 +115,51 @@ function panelBody(ctx: ScreenContext, panel: HTMLElement, title: string, subtit
     statusTable(hl),
     h("p", null, viewLink),
     exprEl,
+    series,
   );
+}
+
+// seriesChart draws the entity's requests per period, split by outcome,
+// from GetTimeSeriesServiceStatistics.
+function seriesChart(ctx: ScreenContext, box: HTMLElement, entity: { selector: string; edge: boolean }): void {
+  timeSeries(ctx.win, entity.selector, ctx.group?.GroupName)
+    .then((res) => {
+      if (ctx.stale()) return;
+      const pts = res.TimeSeriesServiceStatistics || [];
+      const st = (p: (typeof pts)[number]) => (entity.edge ? p.EdgeSummaryStatistics : p.ServiceSummaryStatistics || p.EdgeSummaryStatistics);
+      const hs = pts.map((p) => health(st(p)));
+      replace(
+        box,
+        chart({
+          title: "Requests over time",
+          x: pts.map((p) => p.Timestamp),
+          series: [
+            { label: "ok", values: hs.map((x) => x.ok), color: "#16a34a" },
+            { label: "4xx", values: hs.map((x) => x.error), color: "#f59e0b" },
+            { label: "429", values: hs.map((x) => x.throttle), color: "#a855f7" },
+            { label: "5xx", values: hs.map((x) => x.fault), color: "#dc2626" },
+          ],
+          time: true,
+          xRange: [ctx.win.start, ctx.win.end],
+          width: 340,
+          height: 170,
+        }),
+      );
+    })
+    .catch((err) => replace(box, h("p", { class: "muted" }, "No time series: " + (err as Error).message)));
 }
 
 function showNode(ctx: ScreenContext, panel: HTMLElement, svc: Service): void {
   const name = svc.Name || "";
   const kind = kindOf(svc.Type, name);
   const selector = kind === "client" ? "" : `service(${nodeSelector(svc)})`;
-  panelBody(ctx, panel, name, (svc.Type || "service") + " · " + kindLabels[kind], svc.SummaryStatistics, svc.ResponseTimeHistogram, selector);
+  panelBody(ctx, panel, name, (svc.Type || "service") + " · " + kindLabels[kind], svc.SummaryStatistics, svc.ResponseTimeHistogram, selector, kind === "client" ? undefined : { selector: `service(${nodeSelector(svc)})`, edge: false });
 }
 
 function showEdge(ctx: ScreenContext, panel: HTMLElement, src: Service, dst: Service, stats: SummaryStats | undefined, hist: HistEntry[] | undefined): void {
   const selector = kindOf(src.Type) === "client" ? `service(${nodeSelector(dst)}) { root = true }` : `edge(${nodeSelector(src)}, ${nodeSelector(dst)})`;
-  panelBody(ctx, panel, `${src.Name} → ${dst.Name}`, "Edge", stats, hist, selector);
+  const entity = kindOf(src.Type) === "client" ? undefined : { selector: `edge(${nodeSelector(src)}, ${nodeSelector(dst)})`, edge: true };
+  panelBody(ctx, panel, `${src.Name} → ${dst.Name}`, "Edge", stats, hist, selector, entity);
 }
 
 export type { ServiceGraph, Core, ElementDefinition };
