@@ -37,6 +37,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 type Handler struct {
 	files fs.FS
 	index []byte
+	etag  string
 	// hasGz and hasBr record which assets have precompressed copies.
 	hasGz, hasBr map[string]bool
 }
@@ -53,6 +54,9 @@ func New() *Handler {
 func newHandler(files fs.FS) *Handler {
 	h := &Handler{files: files, hasGz: map[string]bool{}, hasBr: map[string]bool{}}
 	h.index, _ = fs.ReadFile(files, "index.html")
+	if hash, err := fs.ReadFile(files, "source-hash.txt"); err == nil && len(hash) >= 16 {
+		h.etag = `"` + string(hash[:16]) + `"`
+	}
 	fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
@@ -95,6 +99,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
 	hdr.Set("Referrer-Policy", "same-origin")
 	hdr.Set("X-Frame-Options", "DENY")
+	// The source hash names this build's index.html: a browser revalidating
+	// it gets 304 until the binary changes.
+	if h.etag != "" {
+		hdr.Set("ETag", h.etag)
+		if r.Header.Get("If-None-Match") == h.etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
 	hdr.Set("Content-Length", strconv.Itoa(len(h.index)))
 	if r.Method != http.MethodHead {
 		w.Write(h.index)

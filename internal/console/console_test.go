@@ -123,3 +123,18 @@ func TestAcceptsEncoding(t *testing.T) {
 	f("deflate, br", "br", true)
 	f("br ; q=0", "br", false)
 }
+
+// index.html carries the build's ETag; a browser holding it gets 304.
+func TestIndexRevalidates(t *testing.T) {
+	r := serve(t, "GET", "/traces", nil)
+	etag := r.Header.Get("ETag")
+	if etag == "" || !strings.HasPrefix(etag, `"`+SourceHash()[:16]) {
+		t.Fatalf("ETag %q, source hash %s", etag, SourceHash())
+	}
+	if r := serve(t, "GET", "/map", map[string]string{"If-None-Match": etag}); r.StatusCode != http.StatusNotModified {
+		t.Errorf("with If-None-Match %s: %d, want 304", etag, r.StatusCode)
+	}
+	if r := serve(t, "GET", "/map", map[string]string{"If-None-Match": `"other"`}); r.StatusCode != 200 {
+		t.Errorf("with a stale ETag: %d, want 200", r.StatusCode)
+	}
+}

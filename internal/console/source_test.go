@@ -63,3 +63,31 @@ func TestBundleIsCurrent(t *testing.T) {
 		t.Fatalf("the embedded console is stale (built from sources %s, web/ is now %s): run `npm --prefix web run build` and commit internal/console/dist", got, want)
 	}
 }
+
+// The console builds the DOM from text nodes only (web/src/dom.ts); no
+// source file may reach for an HTML-parsing sink, where untrusted segment
+// text could become markup.
+func TestSourceUsesNoHTMLSinks(t *testing.T) {
+	sinks := []string{".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment", "DOMParser", "eval(", "new Function("}
+	err := filepath.WalkDir(filepath.Join(webDir, "src"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			code, _, _ := strings.Cut(line, "//")
+			for _, s := range sinks {
+				if strings.Contains(code, s) {
+					t.Errorf("%s:%d uses %s: build DOM with h() and text nodes instead", p, i+1, s)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -58,6 +58,16 @@ export default async function mapScreen(ctx: ScreenContext) {
     const edge = src?.Edges?.find((x) => String(x.ReferenceId) === d.target);
     if (src && dst && edge) showEdge(ctx, panel, src, dst, edge.SummaryStatistics, edge.ResponseTimeHistogram);
   });
+  const zoomBy = (f: number) => cy.zoom({ level: cy.zoom() * f, renderedPosition: { x: canvas.clientWidth / 2, y: canvas.clientHeight / 2 } });
+  legend.appendChild(
+    h(
+      "span",
+      { class: "zoom" },
+      h("button", { type: "button", class: "secondary", title: "Zoom in", onclick: () => zoomBy(1.25) }, "+"),
+      h("button", { type: "button", class: "secondary", title: "Zoom out", onclick: () => zoomBy(0.8) }, "−"),
+      h("button", { type: "button", class: "secondary", title: "Fit the map", onclick: () => cy.fit(undefined, 30) }, "Fit"),
+    ),
+  );
   (window as any).__cy = cy;
   return () => cy.destroy();
 }
