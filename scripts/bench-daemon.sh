@@ -16,8 +16,12 @@
 # (XRAY_DAEMON=/path/to/xray, run in local mode with dummy credentials;
 # it always signs, the sink ignores signatures).
 #
+# MODE=steady or MODE=stepped runs only one kind; DAEMONS (a space-separated
+# subset of the names above) limits which daemons run.
+#
 #   scripts/bench-daemon.sh
 #   RUNS=5 RATE=4000 STEPS=10k,20k,30k,40k BASELINE_REV=01b9fe3 scripts/bench-daemon.sh
+#   MODE=steady RATE=12000 DAEMONS=lightbox-daemon scripts/bench-daemon.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +36,7 @@ PORT=${PORT:-23101}      # the daemon's UDP and TCP port
 SINK=${SINK:-127.0.0.1:23102}
 BASELINE_REV=${BASELINE_REV:-}
 XRAY_DAEMON=${XRAY_DAEMON:-}
+MODE=${MODE:-both}
 
 mkdir -p "$OUT"
 go build -o "$OUT/lightbox" ./cmd/lightbox
@@ -45,6 +50,9 @@ if [[ -n $BASELINE_REV ]]; then
 fi
 if [[ -n $XRAY_DAEMON ]]; then
   names+=(xray-daemon)
+fi
+if [[ -n ${DAEMONS:-} ]]; then
+  read -r -a names <<<"$DAEMONS"
 fi
 
 hz=$(getconf CLK_TCK)
@@ -122,8 +130,12 @@ for run in $(seq "$RUNS"); do
     order=()
     for (( i = ${#names[@]} - 1; i >= 0; i-- )); do order+=("${names[i]}"); done
   fi
-  for n in "${order[@]}"; do steady "$n" "$run" | tee -a "$results"; done
-  for n in "${order[@]}"; do stepped "$n" "$run" | tee -a "$results"; done
+  if [[ $MODE != stepped ]]; then
+    for n in "${order[@]}"; do steady "$n" "$run" | tee -a "$results"; done
+  fi
+  if [[ $MODE != steady ]]; then
+    for n in "${order[@]}"; do stepped "$n" "$run" | tee -a "$results"; done
+  fi
 done
 
 median() { sort -n | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
