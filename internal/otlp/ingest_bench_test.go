@@ -60,9 +60,9 @@ func benchIngest(b *testing.B, proto string, senders int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	send := httpSender(b, r)
+	send := httpSender(b, r.HTTPAddr().String())
 	if proto == "grpc" {
-		send = grpcSender(b, r)
+		send = grpcSender(b, r.GRPCAddr().String())
 	}
 
 	b.ResetTimer()
@@ -107,8 +107,8 @@ func benchIngest(b *testing.B, proto string, senders int) {
 	}
 }
 
-func grpcSender(b *testing.B, r *Receiver) func([]byte) error {
-	conn, err := grpc.NewClient(r.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+func grpcSender(b testing.TB, addr string) func([]byte) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -119,8 +119,8 @@ func grpcSender(b *testing.B, r *Receiver) func([]byte) error {
 	}
 }
 
-func httpSender(b *testing.B, r *Receiver) func([]byte) error {
-	url := "http://" + r.HTTPAddr().String() + TracesPath
+func httpSender(_ testing.TB, addr string) func([]byte) error {
+	url := "http://" + addr + TracesPath
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	return func(body []byte) error {
 		resp, err := client.Post(url, contentProtobuf, bytes.NewReader(body))
