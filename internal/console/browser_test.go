@@ -242,11 +242,17 @@ func putHostileTrace(t *testing.T, base string) string {
 			"response": map[string]any{"status": 500},
 		},
 		"fault": true,
-		"cause": map[string]any{"exceptions": []any{map[string]any{"id": hexID(8), "type": `<h1>Boom</h1>`, "message": `<img src=y onerror="window.__xss='exception'">`}}},
+		"cause": map[string]any{"working_directory": "/srv/<i>app</i>", "exceptions": []any{map[string]any{
+			"id": hexID(8), "type": `<h1>Boom</h1>`, "message": `<img src=y onerror="window.__xss='exception'">`,
+			"stack": []any{map[string]any{"path": "handler.go", "line": 42, "label": `<u>serve</u>`}, map[string]any{"path": "main.go", "line": 7, "label": "main"}},
+		}}},
 		"subsegments": []any{map[string]any{
 			"name": hostileSubsegment, "id": hexID(8),
 			"start_time": float64(now.UnixMicro())/1e6 - 0.4, "end_time": float64(now.UnixMicro())/1e6 - 0.1,
 			"annotations": map[string]any{"note": hostileAnnotation},
+		}, map[string]any{
+			// Still running when the segment was sent.
+			"name": "pending call", "id": hexID(8), "start_time": float64(now.UnixMicro())/1e6 - 0.2, "in_progress": true,
 		}},
 	}
 	putSegments(t, base, []map[string]any{seg})

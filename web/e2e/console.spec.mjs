@@ -118,6 +118,11 @@ await step("a trace opens its timeline", async () => {
   assert.equal(await page.locator("#timeline .tl-row").count(), 1);
   await page.click("#timeline .tl-row:first-child .tl-toggle");
   assert.equal(await page.locator("#timeline .tl-row").count(), before);
+  assert.ok((await page.locator("#timeline .pill.inferred").count()) > 0, "no inferred segment is marked");
+  // The SQL call's details.
+  await page.locator('#timeline .tl-row[data-name="Unknown"]').first().click();
+  await page.click("#details .tab:has-text('SQL')");
+  assert.match(await page.textContent("#details .tab-body"), /database_type|url/);
   await page.click('#timeline .tl-row[data-name="Rekognition"]');
   await page.click("#details .tab:has-text('Resources')");
   assert.match(await page.textContent("#details .tab-body"), /aws\.operation/);
@@ -195,6 +200,18 @@ await step("a filter expression narrows the list", async () => {
   await shot("traces-filtered");
 });
 
+await step("a refiner click adds its condition to the filter", async () => {
+  await page.goto(base + "/traces?filter=" + encodeURIComponent('service(id(name: "imagetrends"))'));
+  await page.waitForSelector('[data-refiner="status"] tr');
+  await page.click('[data-refiner="status"] tr:has-text("HTTP 401")');
+  await page.waitForURL(/401/);
+  assert.equal(new URL(page.url()).searchParams.get("filter"), '(service(id(name: "imagetrends"))) AND (http.status = 401)');
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll("#trace-list tbody tr td:nth-child(4)")];
+    return cells.length > 0 && cells.every((c) => (c.textContent || "").startsWith("401"));
+  });
+});
+
 await step("a bad filter expression shows the server's error and column", async () => {
   await page.fill("#filter", 'service("S3") { fault');
   await page.click("#filter-run");
@@ -243,6 +260,10 @@ await step("segment markup renders as text", async () => {
   assert.match(await page.textContent("#details .tab-body"), /<script>window.__xss='annotation'<\/script>/);
   await page.click("#details .tab:has-text('Exceptions')");
   assert.match(await page.textContent("#details .tab-body"), /<h1>Boom<\/h1>/);
+  assert.deepEqual(await page.locator("#details ol.stack li").allTextContents(), ["<u>serve</u> (handler.go:42)", "main (main.go:7)"]);
+  assert.match(await page.textContent("#details .tab-body"), /Working directory: \/srv\/<i>app<\/i>/);
+  // The subsegment still running is marked.
+  assert.match(await page.textContent('#timeline .tl-row[data-name="pending call"]'), /in progress/);
   await page.click("#details .tab:has-text('Metadata')");
   assert.match(await page.textContent("#details .tab-body"), /<iframe/);
   await shot("hostile-trace");
@@ -251,7 +272,7 @@ await step("segment markup renders as text", async () => {
   assert.match(await page.textContent("#trace-list"), /html: <script>window.__xss='annotation'<\/script>/);
   assert.match(await page.textContent(".refiners"), /<b onmouseover/);
   // None of it became an element, and no script ran.
-  for (const sel of ['img[src="x"]', 'img[src="y"]', "iframe", "h1", "b[onmouseover]", "svg[onload]"]) {
+  for (const sel of ['img[src="x"]', 'img[src="y"]', "iframe", "h1", "b[onmouseover]", "svg[onload]", "u", "i"]) {
     assert.equal(await page.locator(sel).count(), 0, `${sel} is in the page`);
   }
   assert.equal(await page.evaluate(() => window.__xss), undefined);

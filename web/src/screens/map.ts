@@ -59,9 +59,9 @@ export default async function mapScreen(ctx: ScreenContext) {
     if (src && dst && edge) showEdge(ctx, panel, src, dst, edge.SummaryStatistics, edge.ResponseTimeHistogram);
   });
   const zoomBy = (f: number) => cy.zoom({ level: cy.zoom() * f, renderedPosition: { x: canvas.clientWidth / 2, y: canvas.clientHeight / 2 } });
-  legend.appendChild(
+  canvas.parentElement!.appendChild(
     h(
-      "span",
+      "div",
       { class: "zoom" },
       h("button", { type: "button", class: "secondary", title: "Zoom in", onclick: () => zoomBy(1.25) }, "+"),
       h("button", { type: "button", class: "secondary", title: "Zoom out", onclick: () => zoomBy(0.8) }, "−"),
