@@ -93,18 +93,15 @@ func (t *Translator) annotateSpan(e *entity, m pcommon.Map, res *resourceInfo, w
 		setMeta(k, rawValue(v))
 	}
 	if withResource {
-		for k, v := range res.attrs.All() {
-			key := resourcePrefix + k
-			if indexed(key) {
-				if av, ok := annotationValue(v); ok {
-					if e.Annotations == nil {
-						e.Annotations = map[string]any{}
-					}
-					e.Annotations[annotationKey(key)] = av
-					continue
+		for _, r := range res.meta {
+			if r.annotatable && indexed(r.key) {
+				if e.Annotations == nil {
+					e.Annotations = map[string]any{}
 				}
+				e.Annotations[annotationKey(r.key)] = r.annotation
+				continue
 			}
-			setMeta(key, rawValue(v))
+			setMeta(r.key, r.value)
 		}
 	}
 	if def != nil {

@@ -23,13 +23,27 @@ type resourceInfo struct {
 	origin      string
 	aws         map[string]any // the resource part of a segment's aws block
 	service     map[string]any
-	attrs       pcommon.Map // copied into segment metadata as otel.resource.*
+	meta        []resourceAttr // copied into every segment's metadata
 	region      string
+}
+
+// resourceAttr is a resource attribute as segments carry it, converted
+// once per resource rather than once per segment. The values are shared by
+// the documents, which only read them.
+type resourceAttr struct {
+	key         string // otel.resource.<key>
+	value       any
+	annotation  any
+	annotatable bool
 }
 
 func newResourceInfo(r pcommon.Resource) *resourceInfo {
 	a := attrs{r.Attributes()}
-	ri := &resourceInfo{serviceName: a.str("service.name"), attrs: r.Attributes(), region: a.str("cloud.region")}
+	ri := &resourceInfo{serviceName: a.str("service.name"), region: a.str("cloud.region")}
+	for k, v := range r.Attributes().All() {
+		av, ok := annotationValue(v)
+		ri.meta = append(ri.meta, resourceAttr{key: resourcePrefix + k, value: rawValue(v), annotation: av, annotatable: ok})
+	}
 	provider, platform := a.str("cloud.provider"), a.str("cloud.platform")
 	if provider == "" || provider == "aws" {
 		ri.origin = origin(a, platform)
