@@ -23,7 +23,7 @@ const browser = await chromium.launchPersistentContext(userData, {
   viewport: { width: 1400, height: 900 },
 });
 const page = browser.pages()[0] || (await browser.newPage());
-page.setDefaultTimeout(30000);
+page.setDefaultTimeout(60000); // generous: CI runs every package at once under the race detector
 const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
 page.on("dialog", (d) => { pageErrors.push("a dialog opened: " + d.message()); d.dismiss(); });
