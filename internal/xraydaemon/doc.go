@@ -1,7 +1,7 @@
 // Package xraydaemon is `lightbox daemon`: a drop-in replacement for the
 // AWS X-Ray daemon. It reads the X-Ray daemon's flags and YAML file
-// (config.go, flags.go), receives segments over UDP with package daemon's
-// listener, forwards them with package forward to AWS X-Ray or to a
+// (config.go, flags.go), receives segments over UDP and forwards them with
+// package forward (its Receiver and Forwarder) to AWS X-Ray or to a
 // central Lightbox, and serves on its TCP address a signing reverse proxy
 // for the SDKs' sampling calls (and any other API call), plus /healthz and
 // /metrics.

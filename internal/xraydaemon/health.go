@@ -65,7 +65,7 @@ func (d *Daemon) Health() Health {
 	return h
 }
 
-// udpHealth reads the listener's document counters back from the
+// udpHealth reads the UDP receiver's document counters back from the
 // registry, so /healthz and /metrics cannot disagree.
 func udpHealth(g prometheus.Gatherer) UDPHealth {
 	h := UDPHealth{Rejected: map[string]float64{}}
