@@ -3,12 +3,15 @@ package server_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+
+	"github.com/lightbox-tracing/lightbox/internal/server"
 )
 
 // The console shares the API's port: its screens are GETs, the API's
@@ -114,5 +117,17 @@ func TestCrossSiteRequestsAreRefused(t *testing.T) {
 	}
 	if strings.Contains(got, "refused") {
 		t.Errorf("groups %s: a refused request created a group", got)
+	}
+}
+
+// A second server on a data directory in use fails with an error (it used
+// to panic while closing what it had opened).
+func TestSecondServerOnSameDataDirFails(t *testing.T) {
+	dir := t.TempDir()
+	startServer(t, dir)
+	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		srv.Shutdown(context.Background())
+		t.Fatal("a second server opened a data directory in use")
 	}
 }

@@ -46,11 +46,13 @@ func New(cfg Config) (s *Server, err error) {
 	s = &Server{cfg: cfg, log: cfg.Logger, registry: prometheus.NewRegistry(), stopped: make(chan struct{})}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	defer func() {
+	// The server is passed in: "return nil, err" sets the named s to nil
+	// before deferred calls run.
+	defer func(s *Server) {
 		if err != nil {
 			s.closeAll()
 		}
-	}()
+	}(s)
 	st, err := openStore(cfg)
 	if err != nil {
 		return nil, err
