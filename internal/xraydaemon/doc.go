@@ -51,5 +51,10 @@
 // documents offered to the forwarder, sent, dropped by reason (buffer_full,
 // spool_full, spool_error, upstream_rejected, shutdown), buffered and
 // spooled. /healthz answers 200 with status "degraded" while uploads fail:
-// a restart by an orchestrator would only lose the buffer.
+// a restart by an orchestrator would only lose the buffer. The daemon
+// rejects locally what cannot be forwarded (bad header, broken JSON
+// structure, missing or malformed id or trace_id); the upstream validates
+// the rest, and what it refuses is counted as upstream_rejected. The
+// kernel's drops for the socket (lightbox_udp_socket_drops_total) are in
+// /metrics too.
 package xraydaemon
