@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +32,7 @@ const maxRSSAt4000 = 30 << 20
 //	go test -run '^$' -bench RSSAt4000 -benchtime 3x ./cmd/lightbox-daemon
 func BenchmarkRSSAt4000(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "lightbox-daemon")
-	if out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command(goTool(b), "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	sink, err := loadgen.NewSink("127.0.0.1:0")
