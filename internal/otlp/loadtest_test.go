@@ -30,7 +30,8 @@ import (
 //
 //	go test -tags loadtest -run OTLPSustainedRate -v -timeout 30m ./internal/otlp
 //
-// It builds and starts the binary itself (data in a temporary directory).
+// It builds and starts the binary itself (data in a temporary directory),
+// or starts LIGHTBOX_BIN.
 // OTLP_LOAD_SPANS (default 1,000,000), OTLP_LOAD_SENDERS (16) and
 // OTLP_LOAD_PROTO (grpc or http) tune it. Requests are 512 spans (64 traces
 // of 8 spans); each sender waits for its answer before sending again, as
@@ -158,11 +159,14 @@ func envInt(t *testing.T, name string, def int) int {
 // startServe builds cmd/lightbox and runs `lightbox serve` on ephemeral
 // loopback ports; it returns the OTLP/gRPC, OTLP/HTTP and API addresses.
 func startServe(t *testing.T) (grpcAddr, httpAddr, apiAddr string, pid int) {
-	bin := filepath.Join(t.TempDir(), "lightbox")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/lightbox")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
+	bin := os.Getenv("LIGHTBOX_BIN") // a binary built elsewhere, or this tree's
+	if bin == "" {
+		bin = filepath.Join(t.TempDir(), "lightbox")
+		build := exec.Command("go", "build", "-o", bin, "../../cmd/lightbox")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			t.Fatalf("go build: %v", err)
+		}
 	}
 	cmd := exec.Command(bin, "serve", "--data-dir", t.TempDir(), "--bind", "127.0.0.1:0", "--bind-tcp", "127.0.0.1:0",
 		"--otlp-grpc", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0")
