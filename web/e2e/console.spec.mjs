@@ -181,6 +181,23 @@ await step("the time range and auto-refresh live in the URL", async () => {
   await page.waitForURL((u) => !u.searchParams.has("refresh"));
 });
 
+await step("auto-refresh updates the map in place", async () => {
+  apiRequests = [];
+  await page.goto(base + "/map?refresh=5");
+  await page.waitForFunction(() => window.__cy && window.__cy.nodes().length > 0);
+  assert.ok(await page.isChecked("#refresh"));
+  await clickNode("labeler");
+  await page.waitForSelector("#map-panel h2");
+  await page.evaluate(() => { window.__firstCy = window.__cy; window.__mapRefreshes = 0; });
+  await page.waitForFunction(() => window.__mapRefreshes >= 1, null, { timeout: 60000 });
+  assert.ok(await page.evaluate(() => window.__cy === window.__firstCy), "the map was drawn anew");
+  assert.equal(await page.textContent("#map-panel h2"), "labeler");
+  const graphs = apiRequests.filter((r) => r.startsWith("/ServiceGraph "));
+  assert.ok(graphs.length >= 2, `ServiceGraph requests: ${graphs}`);
+  const ends = graphs.map((r) => JSON.parse(r.slice(r.indexOf(" ") + 1)).EndTime);
+  assert.ok(ends[ends.length - 1] > ends[0], `the window did not move: ${ends}`);
+});
+
 await step("a filter expression narrows the list", async () => {
   await page.goto(base + "/traces");
   await page.waitForSelector("#trace-list tbody tr");

@@ -1,6 +1,6 @@
 import cytoscape, { Core, ElementDefinition } from "cytoscape";
 import dagre from "cytoscape-dagre";
-import type { ServiceGraph } from "./api";
+import type { Service, ServiceGraph } from "./api";
 import { fmtSec } from "./dom";
 import { icons, kindOf } from "./icons";
 
@@ -8,13 +8,16 @@ cytoscape.use(dagre);
 
 const colors = { ok: "#16a34a", error: "#f59e0b", throttle: "#a855f7", fault: "#dc2626" };
 
-// drawGraph lays out a service graph with dagre (left to right, as X-Ray
-// draws it). Labels are canvas text, so names from segments are never
-// markup. minutes is the window's length for requests per minute; 0 (a
-// single trace) leaves the rate out.
-export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: number): Promise<Core> {
+// nodeKey names a node across responses (ReferenceIds are per response).
+export function nodeKey(s: Service): string {
+  return (s.Type || "") + "|" + (s.Name || "");
+}
+
+// elementsOf is the graph as Cytoscape elements; minutes is the window's
+// length for requests per minute, 0 (a single trace) leaves the rate out.
+function elementsOf(graph: ServiceGraph, minutes: number): ElementDefinition[] {
   const els: ElementDefinition[] = [];
-  const ids = new Set(graph.Services.map((s) => String(s.ReferenceId)));
+  const byRef = new Map(graph.Services.map((s) => [s.ReferenceId, s]));
   for (const s of graph.Services) {
     const st = s.SummaryStatistics;
     const total = st?.TotalCount || 0;
@@ -30,7 +33,8 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
     const sum = Math.max(1, ok + error + throttle + fault);
     els.push({
       data: {
-        id: String(s.ReferenceId),
+        id: nodeKey(s),
+        ref: s.ReferenceId,
         label: lines.join("\n"),
         icon: icons[kind],
         kind,
@@ -42,23 +46,46 @@ export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: 
       },
     });
     for (const e of s.Edges || []) {
-      const target = String(e.ReferenceId);
-      if (!ids.has(target)) continue;
+      const target = byRef.get(e.ReferenceId);
+      if (!target) continue;
       const et = e.SummaryStatistics;
       const n = et?.TotalCount || 0;
       const eavg = n ? (et!.TotalResponseTime || 0) / n : undefined;
       const bad = n ? ((et!.FaultStatistics?.TotalCount || 0) + (et!.ErrorStatistics?.TotalCount || 0)) / n : 0;
       els.push({
         data: {
-          id: `${s.ReferenceId}-${target}`,
-          source: String(s.ReferenceId),
-          target,
+          id: nodeKey(s) + "->" + nodeKey(target),
+          source: nodeKey(s),
+          target: nodeKey(target),
+          sourceRef: s.ReferenceId,
+          targetRef: e.ReferenceId,
           label: !n ? "" : minutes ? `${fmtSec(eavg)} · ${(n / minutes).toFixed(1)} t/min` : fmtSec(eavg),
           color: bad > 0.05 ? colors.fault : bad > 0 ? colors.error : "#64748b",
         },
       });
     }
   }
+  return els;
+}
+
+// updateGraph puts a newer response's figures on the drawn graph, keeping
+// layout and zoom; it reports false (and changes nothing) when nodes or
+// edges came or went, which needs a new layout.
+export function updateGraph(cy: Core, graph: ServiceGraph, minutes: number): boolean {
+  const els = elementsOf(graph, minutes);
+  const ids = new Set(els.map((e) => e.data.id));
+  if (ids.size !== cy.elements().length || cy.elements().toArray().some((e) => !ids.has(e.id()))) return false;
+  cy.batch(() => {
+    for (const e of els) cy.getElementById(e.data.id!).data(e.data);
+  });
+  return true;
+}
+
+// drawGraph lays out a service graph with dagre (left to right, as X-Ray
+// draws it). Labels are canvas text, so names from segments are never
+// markup.
+export function drawGraph(container: HTMLElement, graph: ServiceGraph, minutes: number): Promise<Core> {
+  const els = elementsOf(graph, minutes);
   const t0 = performance.now();
   const cy = cytoscape({
     container,

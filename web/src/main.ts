@@ -2,7 +2,7 @@ import "./style.css";
 import { ApiError, groups as listGroups, Group } from "./api";
 import { append, clear, h, replace } from "./dom";
 import { link, rangeLabels, readState, State, timeWindow, withParams } from "./state";
-import type { Screen, ScreenContext } from "./screen";
+import type { Live, Screen, ScreenContext } from "./screen";
 
 // Each screen is loaded on first visit, so the first page pulls only the
 // shell and its own screen (Cytoscape is in the map's chunk).
@@ -125,17 +125,15 @@ function customRange(s: State): void {
   append(customBox, [from, " – ", to]);
 }
 
-let cleanup: (() => void) | void;
+let live: Live = {};
 let refreshTimer: number | undefined;
 let renderSeq = 0;
 
 async function render(): Promise<void> {
   const seq = ++renderSeq;
   const s = readState();
-  if (cleanup) {
-    cleanup();
-    cleanup = undefined;
-  }
+  live.cleanup?.();
+  live = {};
   window.clearTimeout(refreshTimer);
   showError(null);
 
@@ -173,16 +171,33 @@ async function render(): Promise<void> {
   };
   clear(content);
   try {
-    cleanup = await mod.default(ctx);
+    const r = await mod.default(ctx);
+    live = typeof r === "function" ? { cleanup: r } : r || {};
     if (seq === renderSeq) status.textContent = "Updated " + new Date().toLocaleTimeString();
   } catch (err) {
     if (seq !== renderSeq) return;
     showError(err);
     status.textContent = "";
   }
-  if (s.refresh && seq === renderSeq) {
-    refreshTimer = window.setTimeout(() => render(), 30000);
-  }
+  if (s.refresh && seq === renderSeq) scheduleRefresh(ctx, seq);
+}
+
+function scheduleRefresh(ctx: ScreenContext, seq: number): void {
+  refreshTimer = window.setTimeout(async () => {
+    if (seq !== renderSeq) return;
+    if (!live.refresh) {
+      render();
+      return;
+    }
+    const next = { ...ctx, win: timeWindow(ctx.state) };
+    try {
+      await live.refresh(next);
+      if (seq === renderSeq) status.textContent = "Updated " + new Date().toLocaleTimeString();
+    } catch (err) {
+      if (seq === renderSeq) showError(err);
+    }
+    if (seq === renderSeq) scheduleRefresh(next, seq);
+  }, ctx.state.refreshSeconds * 1000);
 }
 
 render();

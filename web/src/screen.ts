@@ -15,5 +15,12 @@ export interface ScreenContext {
   stale: () => boolean;
 }
 
-// A screen renders into ctx.el and may return a cleanup function.
-export type Screen = (ctx: ScreenContext) => Promise<(() => void) | void>;
+// A screen renders into ctx.el. It may return a cleanup function, or an
+// object with cleanup and refresh: auto-refresh then calls refresh with a
+// context for the moved time window instead of rendering the screen anew
+// (the map keeps its layout, zoom and open panel).
+export interface Live {
+  cleanup?: () => void;
+  refresh?: (ctx: ScreenContext) => Promise<void>;
+}
+export type Screen = (ctx: ScreenContext) => Promise<(() => void) | Live | void>;

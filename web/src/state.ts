@@ -29,6 +29,9 @@ export interface State {
   group: string;
   filter: string;
   refresh: boolean;
+  // refreshSeconds is the auto-refresh period: refresh=1 means the default
+  // 30 s; refresh=N (N ≥ 5) asks for N seconds.
+  refreshSeconds: number;
 }
 
 export function readState(loc: Location = window.location): State {
@@ -46,7 +49,8 @@ export function readState(loc: Location = window.location): State {
     end,
     group: params.get("group") || "",
     filter: params.get("filter") || "",
-    refresh: params.get("refresh") === "1",
+    refresh: Number(params.get("refresh")) >= 1,
+    refreshSeconds: Number(params.get("refresh")) >= 5 ? Number(params.get("refresh")) : 30,
   };
 }
 

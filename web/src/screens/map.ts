@@ -5,7 +5,7 @@ import { fmtSec, h, pct, replace } from "../dom";
 import { icons, kindLabels, kindOf, NodeKind } from "../icons";
 import type { ScreenContext } from "../screen";
 import { andFilter, link, quote } from "../state";
-import { drawGraph } from "../graph";
+import { drawGraph, updateGraph } from "../graph";
 
 export interface Health { ok: number; error: number; throttle: number; fault: number; total: number }
 
@@ -24,10 +24,10 @@ export function nodeSelector(s: Service): string {
 }
 
 export default async function mapScreen(ctx: ScreenContext) {
-  const { el, win } = ctx;
-  const graph = await serviceGraph(win, ctx.group?.GroupName);
+  const { el } = ctx;
+  let graph = await serviceGraph(ctx.win, ctx.group?.GroupName);
   if (ctx.stale()) return;
-  const minutes = Math.max(1, (win.end - win.start) / 60);
+  const minutesOf = (c: ScreenContext) => Math.max(1, (c.win.end - c.win.start) / 60);
   const canvas = h("div", { class: "map-canvas", id: "map" });
   const panel = h("aside", { class: "panel", id: "map-panel" }, h("p", { class: "muted" }, "Click a node or an edge to see its response times and traces."));
   const legend = h(
@@ -45,18 +45,29 @@ export default async function mapScreen(ctx: ScreenContext) {
     return;
   }
   const t0 = performance.now();
-  const cy = await drawGraph(canvas, graph, minutes);
+  const cy = await drawGraph(canvas, graph, minutesOf(ctx));
   (window as any).__mapRenderMs = performance.now() - t0;
+
+  // The open panel's element, to show it again with fresh figures.
+  let selected: (() => void) | undefined;
+  let current = ctx;
+  const byRef = (ref: number) => graph.Services.find((s) => s.ReferenceId === ref);
   cy.on("tap", "node", (e) => {
-    const svc = graph.Services.find((s) => String(s.ReferenceId) === e.target.id());
-    if (svc) showNode(ctx, panel, svc);
+    const ref = e.target.data("ref");
+    selected = () => {
+      const svc = byRef(ref);
+      if (svc) showNode(current, panel, svc);
+    };
+    selected();
   });
   cy.on("tap", "edge", (e) => {
     const d = e.target.data();
-    const src = graph.Services.find((s) => String(s.ReferenceId) === d.source);
-    const dst = graph.Services.find((s) => String(s.ReferenceId) === d.target);
-    const edge = src?.Edges?.find((x) => String(x.ReferenceId) === d.target);
-    if (src && dst && edge) showEdge(ctx, panel, src, dst, edge.SummaryStatistics, edge.ResponseTimeHistogram);
+    selected = () => {
+      const src = byRef(d.sourceRef), dst = byRef(d.targetRef);
+      const edge = src?.Edges?.find((x) => x.ReferenceId === d.targetRef);
+      if (src && dst && edge) showEdge(current, panel, src, dst, edge.SummaryStatistics, edge.ResponseTimeHistogram);
+    };
+    selected();
   });
   const zoomBy = (f: number) => cy.zoom({ level: cy.zoom() * f, renderedPosition: { x: canvas.clientWidth / 2, y: canvas.clientHeight / 2 } });
   canvas.parentElement!.appendChild(
@@ -69,7 +80,23 @@ export default async function mapScreen(ctx: ScreenContext) {
     ),
   );
   (window as any).__cy = cy;
-  return () => cy.destroy();
+  return {
+    cleanup: () => cy.destroy(),
+    // Auto-refresh: new figures on the same drawing while the graph keeps
+    // its shape; a new node or edge redraws the screen.
+    refresh: async (next: ScreenContext) => {
+      const g = await serviceGraph(next.win, next.group?.GroupName);
+      if (next.stale()) return;
+      if (!updateGraph(cy, g, minutesOf(next))) {
+        next.go(location.pathname + location.search, true);
+        return;
+      }
+      graph = g;
+      current = next;
+      (window as any).__mapRefreshes = ((window as any).__mapRefreshes || 0) + 1;
+      selected?.();
+    },
+  };
 }
 
 function statusTable(hl: Health): HTMLElement {
