@@ -14,12 +14,16 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lightbox-tracing/lightbox/internal/server"
 )
 
 // newProvider is a real OTel SDK tracer provider batching into exp.
 func newProvider(t *testing.T, exp sdktrace.SpanExporter, service string, opts ...sdktrace.TracerProviderOption) *sdktrace.TracerProvider {
 	t.Helper()
-	opts = append(opts, sdktrace.WithBatcher(exp), sdktrace.WithResource(resource.NewSchemaless(
+	// Only ForceFlush exports (no timer), so a request's spans arrive
+	// together and the document count is known.
+	opts = append(opts, sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(time.Hour)), sdktrace.WithResource(resource.NewSchemaless(
 		attribute.String("service.name", service),
 		attribute.String("service.version", "1.2.3"),
 	)))
@@ -71,8 +75,9 @@ func TestSDKExportersReachTheXRayAPI(t *testing.T) {
 		exp     func() (sdktrace.SpanExporter, error)
 		opts    []sdktrace.TracerProviderOption
 	}{
-		{"grpc with X-Ray IDs", "checkout-grpc", func() (sdktrace.SpanExporter, error) {
-			return otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(srv.OTLPGRPCAddr().String()), otlptracegrpc.WithInsecure())
+		{"grpc gzip with X-Ray IDs", "checkout-grpc", func() (sdktrace.SpanExporter, error) {
+			return otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(srv.OTLPGRPCAddr().String()), otlptracegrpc.WithInsecure(),
+				otlptracegrpc.WithCompressor("gzip"))
 		}, []sdktrace.TracerProviderOption{sdktrace.WithIDGenerator(xrayid.NewIDGenerator())}},
 		{"http gzip with random W3C IDs", "checkout-http", func() (sdktrace.SpanExporter, error) {
 			return otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(srv.OTLPHTTPAddr().String()), otlptracehttp.WithInsecure(),
@@ -113,4 +118,39 @@ func TestSDKExportersReachTheXRayAPI(t *testing.T) {
 			graphEdges(t, c, begin, end, tc.service, "inventory.local")
 		})
 	}
+	// Both exports' spans are counted as received and stored.
+	if got := counter(t, srv, "lightbox_documents_stored_total", "otlp"); got != 6 {
+		t.Errorf(`lightbox_documents_stored_total{source="otlp"} = %v, want 6 spans`, got)
+	}
+	if got := counter(t, srv, "lightbox_otlp_documents_written_total", ""); got != 2 {
+		t.Errorf("lightbox_otlp_documents_written_total = %v, want 2 (one per local tree)", got)
+	}
+}
+
+// counter reads a counter from the server's registry, with the given
+// source label ("" for none).
+func counter(t *testing.T, srv *server.Server, name, source string) float64 {
+	t.Helper()
+	mfs, err := srv.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			match := source == ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "source" && l.GetValue() == source {
+					match = true
+				}
+			}
+			if match {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no metric %s{source=%q}", name, source)
+	return 0
 }
