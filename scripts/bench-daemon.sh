@@ -101,9 +101,9 @@ steady() { # name run
   stored=$(awk '/^stored/ {print $2}' <<<"$rep")
   secs=$(awk '/^target/ {sub("s$", "", $5); print $5}' <<<"$rep")
   awk -v n="$1" -v r="$2" -v rate="$RATE" -v sent="$sent" -v stored="$stored" -v secs="$secs" \
-      -v cpu="$(( t1 - t0 ))" -v hz="$hz" -v hwm="$hwm" -v rss="$rss" 'BEGIN {
+      -v cpu="$(( t1 - t0 ))" -v hz="$hz" -v hwm="$hwm" -v rss="$rss" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
     c = cpu / hz
-    printf "steady\t%s\t%d\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\n", n, r, rate, sent, stored, c, 100 * c / secs, 1e6 * c / sent, hwm / 1024, rss / 1024
+    printf "steady\t%s\t%d\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\n", n, r, rate, sent, stored, c, 100 * c / secs, 1e6 * c / sent, hwm / 1024, rss / 1024, load
   }'
 }
 
@@ -115,13 +115,13 @@ stepped() { # name run
   stop_daemon "$1" "step-$2"
   echo "$rep" >"$OUT/step-$1-$2.txt"
   best=$(awk '/^highest lossless rate/ {print $4} /^no rate was lossless/ {print 0}' <<<"$rep")
-  printf 'stepped\t%s\t%d\t%s\t%.1f\n' "$1" "$2" "$best" "$(awk -v k="$hwm" 'BEGIN {print k / 1024}')"
+  printf 'stepped\t%s\t%d\t%s\t%.1f\t%s\n' "$1" "$2" "$best" "$(awk -v k="$hwm" 'BEGIN {print k / 1024}')" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
 results="$OUT/results.tsv"
 : >"$results"
-echo "# steady: name run rate sent delivered cpu_s cpu_%_of_one_vcpu cpu_us_per_doc peak_rss_mb final_rss_mb"
-echo "# stepped: name run highest_lossless_rate peak_rss_mb"
+echo "# steady: name run rate sent delivered cpu_s cpu_%_of_one_vcpu cpu_us_per_doc peak_rss_mb final_rss_mb load_average"
+echo "# stepped: name run highest_lossless_rate peak_rss_mb load_average"
 for run in $(seq "$RUNS"); do
   # Every other round runs the daemons in reverse order, so that none is
   # always first after a quiet or a busy spell of a shared machine.
