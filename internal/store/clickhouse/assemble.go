@@ -28,15 +28,37 @@ type assembler struct {
 	inflight int
 	urgent   int // Sync calls waiting: summarize without delay
 	stopping bool
+	stopBy   time.Time // Close summarizes until then
 	kick     chan struct{}
 	done     chan struct{}
+
+	// recent holds the documents this node wrote and has not summarized
+	// yet, by trace ID, so that summarizing re-reads from ClickHouse only
+	// which writes exist (small columns) and the documents other nodes
+	// wrote. Bounded by recentLimit bytes; what does not fit is re-read.
+	recent      map[string][]cachedDoc
+	recentBytes int
 }
+
+// cachedDoc is one document this node wrote.
+type cachedDoc struct {
+	id    string
+	stamp uint64
+	raw   []byte
+}
+
+// closeTimeout bounds how long Close spends summarizing what is waiting.
+const closeTimeout = 20 * time.Second
+
+// recentLimit bounds the documents kept for summarizing.
+const recentLimit = 256 << 20
 
 // assembleBatch is the most traces one round reads.
 const assembleBatch = 1000
 
 func newAssembler(s *Store) *assembler {
-	a := &assembler{s: s, waiting: make(map[string]time.Time), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	a := &assembler{s: s, waiting: make(map[string]time.Time), kick: make(chan struct{}, 1), done: make(chan struct{}),
+		recent: make(map[string][]cachedDoc)}
 	a.cond = sync.NewCond(&a.mu)
 	return a
 }
@@ -48,8 +70,9 @@ func (a *assembler) poke() {
 	}
 }
 
-// add marks traces as needing a summary.
-func (a *assembler) add(ids []string) {
+// add marks traces as needing a summary, and keeps the documents this
+// node wrote of them (docs[trace ID]) while there is room.
+func (a *assembler) add(ids []string, docs map[string][]cachedDoc) {
 	now := a.s.now()
 	a.mu.Lock()
 	for _, id := range ids {
@@ -57,8 +80,50 @@ func (a *assembler) add(ids []string) {
 			a.waiting[id] = now
 		}
 	}
+	for id, ds := range docs {
+		for _, d := range ds {
+			if a.recentBytes+len(d.raw) > recentLimit {
+				break
+			}
+			a.recent[id] = append(a.recent[id], d)
+			a.recentBytes += len(d.raw)
+		}
+	}
 	a.mu.Unlock()
 	a.poke()
+}
+
+// cached returns the document of one write if this node keeps it.
+func (a *assembler) cached(id string, row *docRow) []byte {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, d := range a.recent[id] {
+		if d.stamp == row.stamp && d.id == row.id {
+			return d.raw
+		}
+	}
+	return nil
+}
+
+// forget drops the kept documents of a trace written up to stamp (those
+// written later belong to its next summary).
+func (a *assembler) forget(id string, upTo uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ds := a.recent[id]
+	keep := ds[:0]
+	for _, d := range ds {
+		if d.stamp > upTo {
+			keep = append(keep, d)
+		} else {
+			a.recentBytes -= len(d.raw)
+		}
+	}
+	if len(keep) == 0 {
+		delete(a.recent, id)
+	} else {
+		a.recent[id] = keep
+	}
 }
 
 func (a *assembler) pending() int64 {
@@ -72,6 +137,7 @@ func (a *assembler) pending() int64 {
 func (a *assembler) stop() {
 	a.mu.Lock()
 	a.stopping = true
+	a.stopBy = a.s.now().Add(closeTimeout)
 	a.mu.Unlock()
 	a.poke()
 	<-a.done
@@ -125,6 +191,14 @@ func (a *assembler) run() {
 		}
 		a.inflight = len(due)
 		stopping := a.stopping
+		if stopping && len(due) > 0 && a.s.now().After(a.stopBy) {
+			// Close is taking too long: the rest is in ClickHouse, and
+			// whichever node looks next summarizes it.
+			a.s.log.Warn("closing with traces not yet summarized", "traces", len(a.waiting)+len(due))
+			a.waiting = map[string]time.Time{}
+			a.inflight = 0
+			due = nil
+		}
 		a.mu.Unlock()
 
 		if len(due) > 0 {
@@ -181,43 +255,70 @@ func (a *assembler) summarize(ids []string) []string {
 	s := a.s
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	traces, err := s.loadRows(ctx, ids)
+	traces, err := s.loadRows(ctx, ids, false)
 	if err != nil {
 		s.log.Warn("cannot read traces to summarize", "traces", len(ids), "err", err)
 		return ids
+	}
+	// The writes that count, with their documents: kept in memory when
+	// this node wrote them, else read from ClickHouse.
+	winners := make(map[string][]docRow, len(traces))
+	need := make(map[string][]*docRow)
+	for id, t := range traces {
+		w := t.latest()
+		winners[id] = w
+		for i := range w {
+			if w[i].raw = a.cached(id, &w[i]); w[i].raw == nil {
+				need[id] = append(need[id], &w[i])
+			}
+		}
+	}
+	if len(need) > 0 {
+		if err := s.fetchRaw(ctx, need); err != nil {
+			s.log.Warn("cannot read documents to summarize", "traces", len(need), "err", err)
+			return ids
+		}
 	}
 	var w rowWriter
 	n := 0
 	for _, id := range ids {
 		t := traces[id]
 		if t == nil {
-			continue // dropped by retention meanwhile
+			a.forget(id, ^uint64(0)) // dropped by retention meanwhile
+			continue
 		}
-		if err := s.appendSummary(&w, id, t); err != nil {
+		if err := s.appendSummary(&w, id, t, winners[id]); err != nil {
 			s.log.Warn("cannot summarize trace", "trace", id, "err", err)
 			continue
 		}
 		n++
 	}
-	if n == 0 {
-		return nil
+	if n > 0 {
+		if err := s.c.insert(ctx, s.layout.table("summaries"), summaryColumns, w.b, nil); err != nil {
+			s.log.Warn("cannot store summaries", "traces", n, "err", err)
+			return ids
+		}
 	}
-	if err := s.c.insert(ctx, s.layout.table("summaries"), summaryColumns, w.b, nil); err != nil {
-		s.log.Warn("cannot store summaries", "traces", n, "err", err)
-		return ids
+	for id, t := range traces {
+		a.forget(id, t.maxStamp)
 	}
 	s.traces.Add(int64(n))
 	return nil
 }
 
-// appendSummary assembles one trace from its stored writes and appends its
-// summary row.
-func (s *Store) appendSummary(w *rowWriter, id string, t *traceRows) error {
+// appendSummary assembles one trace from the writes that count (their
+// documents filled in) and appends its summary row.
+func (s *Store) appendSummary(w *rowWriter, id string, t *traceRows, latest []docRow) error {
 	tid, err := segment.ParseTraceID(id)
 	if err != nil {
 		return err
 	}
-	docs, err := decodeRows(id, t.latest())
+	for _, r := range latest {
+		if r.raw == nil {
+			return fmt.Errorf("document %s (write %d) was not found", r.id, r.stamp)
+		}
+	}
+	docs, err := decodeRows(id, latest)
 	if err != nil {
 		return err
 	}
@@ -268,6 +369,6 @@ func (s *Store) recoverPending(ctx context.Context, since, until time.Time) {
 	}
 	if len(ids) > 0 {
 		s.log.Info("summarizing traces another run left unsummarized", "traces", len(ids))
-		s.asm.add(ids)
+		s.asm.add(ids, nil)
 	}
 }

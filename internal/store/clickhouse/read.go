@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/lightbox-tracing/lightbox/internal/store"
@@ -52,14 +53,20 @@ func (t *traceRows) latest() []docRow {
 // servers' max_query_size (256 KiB).
 const idChunk = 2000
 
-// loadRows reads every stored write of the given (canonical) trace IDs.
-func (s *Store) loadRows(ctx context.Context, ids []string) (map[string]*traceRows, error) {
+// loadRows reads every stored write of the given (canonical) trace IDs;
+// without withRaw it leaves out the documents themselves (the summarizer
+// has most of them in memory, and they are most of the bytes to read).
+func (s *Store) loadRows(ctx context.Context, ids []string, withRaw bool) (map[string]*traceRows, error) {
 	out := make(map[string]*traceRows, len(ids))
+	cols := "trace_id, id, stamp, complete"
+	if withRaw {
+		cols += ", raw"
+	}
 	for len(ids) > 0 {
 		n := min(len(ids), idChunk)
 		chunk := ids[:n]
 		ids = ids[n:]
-		b, err := s.c.query(ctx, "SELECT trace_id, id, stamp, complete, raw FROM "+s.layout.table("documents")+
+		b, err := s.c.query(ctx, "SELECT "+cols+" FROM "+s.layout.table("documents")+
 			" WHERE trace_id IN ("+quoteList(chunk)+")")
 		if err != nil {
 			return nil, err
@@ -67,7 +74,10 @@ func (s *Store) loadRows(ctx context.Context, ids []string) (map[string]*traceRo
 		r := rowReader{b: b}
 		for r.more() {
 			tid := r.str()
-			row := docRow{id: r.str(), stamp: r.u64(), complete: r.u8() == 1, raw: r.bytes()}
+			row := docRow{id: r.str(), stamp: r.u64(), complete: r.u8() == 1}
+			if withRaw {
+				row.raw = r.bytes()
+			}
 			if r.err != nil {
 				break
 			}
@@ -104,7 +114,7 @@ func (s *Store) GetTraces(ctx context.Context, ids []string) ([]store.TraceDocum
 	if len(canon) == 0 {
 		return nil, nil
 	}
-	rows, err := s.loadRows(ctx, canon)
+	rows, err := s.loadRows(ctx, canon, true)
 	if err != nil {
 		return nil, fmt.Errorf("cannot get traces: %w", err)
 	}
@@ -133,4 +143,45 @@ func decodeRows(id string, rows []docRow) ([]*segment.Document, error) {
 		docs = append(docs, d)
 	}
 	return docs, nil
+}
+
+// fetchRaw reads the documents of the given writes (trace ID → writes
+// without raw) and fills them in.
+func (s *Store) fetchRaw(ctx context.Context, need map[string][]*docRow) error {
+	ids := make([]string, 0, len(need))
+	for id := range need {
+		ids = append(ids, id)
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), idChunk)
+		chunk := ids[:n]
+		ids = ids[n:]
+		var st []string
+		for _, id := range chunk {
+			for _, r := range need[id] {
+				st = append(st, strconv.FormatUint(r.stamp, 10))
+			}
+		}
+		b, err := s.c.query(ctx, "SELECT trace_id, id, stamp, raw FROM "+s.layout.table("documents")+
+			" WHERE trace_id IN ("+quoteList(chunk)+") AND stamp IN ("+strings.Join(st, ",")+")")
+		if err != nil {
+			return err
+		}
+		r := rowReader{b: b}
+		for r.more() {
+			tid, id, stamp, raw := r.str(), r.str(), r.u64(), r.bytes()
+			if r.err != nil {
+				break
+			}
+			for _, row := range need[tid] {
+				if row.id == id && row.stamp == stamp {
+					row.raw = raw
+				}
+			}
+		}
+		if r.err != nil {
+			return r.err
+		}
+	}
+	return nil
 }

@@ -274,8 +274,14 @@ func (s *Store) background() {
 		case <-recoverC:
 			// Traces written by a node that died before summarizing them:
 			// newer than the last look, older than a node takes normally.
+			// A node behind with its own traces skips the look: under load
+			// every node's backlog would look abandoned, and the work is
+			// not lost (the next look finds it).
+			if s.asm.pending() > assembleBatch {
+				continue
+			}
 			now := s.now()
-			s.recoverPending(ctx, now.Add(-s.opts.RecoverInterval-time.Hour), now.Add(-30*time.Second-s.opts.AssembleDelay))
+			s.recoverPending(ctx, now.Add(-s.opts.RecoverInterval-time.Hour), now.Add(-2*time.Minute-s.opts.AssembleDelay))
 		case <-retainC:
 			s.dropExpired(ctx)
 		case <-diskC:

@@ -17,6 +17,7 @@ var documentColumns = []string{"day", "trace_id", "id", "stamp", "complete", "ra
 type writeReq struct {
 	rows   []byte
 	traces []string
+	docs   map[string][]cachedDoc // for the summarizer
 	done   chan error
 }
 
@@ -31,7 +32,7 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 		s.leave()
 		return nil
 	}
-	req := &writeReq{done: make(chan error, 1)}
+	req := &writeReq{done: make(chan error, 1), docs: make(map[string][]cachedDoc)}
 	w := rowWriter{b: make([]byte, 0, 256*len(docs))}
 	first := s.nextStamps(len(docs))
 	seen := make(map[string]bool)
@@ -52,6 +53,7 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 			w.u8(1)
 		}
 		w.bytes(d.Raw)
+		req.docs[id] = append(req.docs[id], cachedDoc{id: d.ID, stamp: first + uint64(i), raw: d.Raw})
 		if !seen[id] {
 			seen[id] = true
 			req.traces = append(req.traces, id)
@@ -116,7 +118,7 @@ func (s *Store) flush() {
 		cancel()
 		if err == nil {
 			for _, r := range reqs {
-				s.asm.add(r.traces)
+				s.asm.add(r.traces, r.docs)
 			}
 		}
 		for _, r := range reqs {
