@@ -26,6 +26,9 @@ const page = browser.pages()[0] || (await browser.newPage());
 page.setDefaultTimeout(60000); // generous: CI runs every package at once under the race detector
 const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
+// Console errors other than the API's deliberate 4xx answers (a bad filter,
+// a refused rule): a CSP violation would show here ("Refused to …").
+page.on("console", (m) => { if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push("console: " + m.text()); });
 page.on("dialog", (d) => { pageErrors.push("a dialog opened: " + d.message()); d.dismiss(); });
 // Every API request the console makes, to check none is repeated.
 let apiRequests = [];
@@ -424,7 +427,7 @@ await step("no API request is repeated while one screen loads", async () => {
   }
 });
 
-await step("the page raised no script errors", async () => {
+await step("the page raised no script errors or CSP violations", async () => {
   assert.deepEqual(pageErrors, []);
 });
 
