@@ -85,7 +85,8 @@ func appendEntity(b []byte, e *entity) []byte {
 	if e.Metadata != nil {
 		key("metadata")
 		b = append(b, '{')
-		for i, ns := range sortedKeys(e.Metadata) {
+		var arr [8]string
+		for i, ns := range sortedKeys(arr[:0], e.Metadata) {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -274,7 +275,8 @@ func appendValue(b []byte, v any) []byte {
 		return append(b, ']')
 	case map[string]any:
 		b = append(b, '{')
-		for i, k := range sortedKeys(v) {
+		var arr [32]string // most maps are small: no allocation for the keys
+		for i, k := range sortedKeys(arr[:0], v) {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -291,8 +293,8 @@ func appendValue(b []byte, v any) []byte {
 	return append(b, out...)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+// sortedKeys appends m's keys to keys, sorted.
+func sortedKeys[V any](keys []string, m map[string]V) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}

@@ -25,6 +25,18 @@ type resourceInfo struct {
 	service     map[string]any
 	meta        []resourceAttr // copied into every segment's metadata
 	region      string
+
+	// The last trace ID converted: a resource's spans come trace by trace.
+	lastTrace pcommon.TraceID
+	lastXRay  string
+}
+
+// traceIDString is xrayTraceID, remembering the last answer.
+func (ri *resourceInfo) traceIDString(id pcommon.TraceID) string {
+	if ri.lastXRay == "" || id != ri.lastTrace {
+		ri.lastTrace, ri.lastXRay = id, xrayTraceID(id)
+	}
+	return ri.lastXRay
 }
 
 // resourceAttr is a resource attribute as segments carry it, converted

@@ -248,7 +248,7 @@ func (t *Translator) spanEntity(sp ptrace.Span, ri *resourceInfo) (e, host *enti
 	awsSDK := a.str("rpc.system") == "aws-api"
 	seg = root || kind == ptrace.SpanKindServer || kind == ptrace.SpanKindConsumer
 
-	e = &entity{ID: spanIDString(sid), TraceID: xrayTraceID(tid), StartTime: start, EndTime: end, spans: 1}
+	e = &entity{ID: spanIDString(sid), TraceID: ri.traceIDString(tid), StartTime: start, EndTime: end, spans: 1}
 	e.traceID = e.TraceID
 	if !root {
 		e.ParentID = spanIDString(sp.ParentSpanID())
