@@ -130,6 +130,18 @@ func TestHTTPRejectsBadPayloads(t *testing.T) {
 	f("zero trace ID, JSON gzip", "POST", "application/json", "gzip", gz(js), 200, "1 of 2 spans rejected")
 	f("empty request", "POST", "application/x-protobuf", "", nil, 200, "")
 
+	// Only traces are taken.
+	for _, path := range []string{"/v1/metrics", "/v1/logs"} {
+		resp, err := http.Post("http://"+srv.OTLPHTTPAddr().String()+path, "application/x-protobuf", bytes.NewReader(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("POST %s: status %d, want 404", path, resp.StatusCode)
+		}
+	}
+
 	// The good span of the partial successes was stored.
 	getTrace(t, xrayClient(srv), "1-01020304-05060708090a0b0c0d0e0f10", 1)
 }
@@ -162,6 +174,11 @@ func TestGRPCRejectsBadPayloads(t *testing.T) {
 	err = conn.Invoke(ctx, "/opentelemetry.proto.collector.trace.v1.TraceService/Export", []byte("\xff\xff\xff\xffgarbage"), &out, grpc.ForceCodec(rawCodec{}))
 	if st, _ := status.FromError(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), "cannot decode ExportTraceServiceRequest") {
 		t.Errorf("garbage: got %v, want InvalidArgument saying it cannot decode", err)
+	}
+
+	err = conn.Invoke(ctx, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", []byte{}, &out, grpc.ForceCodec(rawCodec{}))
+	if st, _ := status.FromError(err); st.Code() != codes.Unimplemented {
+		t.Errorf("metrics export: got %v, want Unimplemented", err)
 	}
 
 	resp, err := ptraceotlp.NewGRPCClient(conn).Export(ctx, oneGoodOneBad())
