@@ -53,7 +53,7 @@ type Receiver struct {
 func disabled(addr string) bool { return addr == "" || strings.EqualFold(addr, Off) }
 
 // Listen binds the enabled receivers; nothing is served until Start.
-func Listen(o Options) (r *Receiver, err error) {
+func Listen(o Options) (_ *Receiver, err error) {
 	if o.Writer == nil {
 		return nil, errors.New("cannot start OTLP receivers: no writer")
 	}
@@ -63,10 +63,10 @@ func Listen(o Options) (r *Receiver, err error) {
 	if o.MaxRequestBytes <= 0 {
 		o.MaxRequestBytes = 64 << 20
 	}
-	r = &Receiver{in: newIngester(o)}
+	r := &Receiver{in: newIngester(o)}
 	defer func() {
 		if err != nil {
-			r.close()
+			r.close() // r, not the nil result
 		}
 	}()
 	if !disabled(o.GRPCAddr) {
