@@ -89,3 +89,46 @@ func TestTranslateSplitsOversizeDocuments(t *testing.T) {
 		})
 	}
 }
+
+// TestTranslateDeepChain: a chain of 5,000 nested spans (each the parent
+// of the next) is translated in bounded time, into documents no deeper
+// than maxNesting, every span kept.
+func TestTranslateDeepChain(t *testing.T) {
+	const n = 5000
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	tid := pcommon.TraceID{0x65, 0x53, 0xf1, 0, 9}
+	start := pcommon.NewTimestampFromTime(time.Unix(1700000000, 0))
+	for i := range n {
+		sp := spans.AppendEmpty()
+		sp.SetTraceID(tid)
+		sp.SetSpanID(pcommon.SpanID{1, byte(i >> 16), byte(i >> 8), byte(i)})
+		if i > 0 {
+			sp.SetParentSpanID(pcommon.SpanID{1, byte((i - 1) >> 16), byte((i - 1) >> 8), byte(i - 1)})
+		}
+		sp.SetName("step")
+		sp.SetStartTimestamp(start)
+		sp.SetEndTimestamp(start + 1000)
+		sp.Attributes().PutStr("payload", strings.Repeat("x", 100))
+	}
+	res := NewTranslator(TranslationOptions{}).Translate(td)
+	if res.Rejected != 0 {
+		t.Fatalf("rejected %d: %v", res.Rejected, res.Errors)
+	}
+	if got := countEntities(res.Docs); got != n {
+		t.Errorf("documents hold %d spans, want %d", got, n)
+	}
+	var depth func(d *segment.Document) int
+	depth = func(d *segment.Document) int {
+		m := 0
+		for _, s := range d.Subsegments {
+			m = max(m, depth(s))
+		}
+		return m + 1
+	}
+	for _, d := range res.Docs {
+		if got := depth(d); got > maxNesting {
+			t.Fatalf("document %s is %d deep", d.ID, got)
+		}
+	}
+}

@@ -134,6 +134,7 @@ func (t *Translator) translateResource(rs ptrace.ResourceSpans, r *Result) {
 		}
 	}
 	markTops(items)
+	limitDepth(items)
 	for i := range items {
 		it := &items[i]
 		if it.top {
@@ -187,6 +188,42 @@ var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); re
 
 // encodeHook, set by tests, sees each entity and its encoding.
 var encodeHook func(e *entity, raw []byte)
+
+// maxNesting bounds how deep subsegments are nested in one document. A
+// deeper span starts a document of its own (an independent subsegment),
+// which keeps splitting an oversize document cheap: each level is encoded
+// at most once more.
+const maxNesting = 32
+
+// limitDepth makes every item nested maxNesting levels below its document
+// a document of its own.
+func limitDepth(items []item) {
+	children := make([][]int, len(items))
+	for i, it := range items {
+		if !it.top {
+			children[it.parent] = append(children[it.parent], i)
+		}
+	}
+	type entry struct{ item, depth int }
+	var stack []entry
+	for i, it := range items {
+		if !it.top {
+			continue
+		}
+		stack = append(stack[:0], entry{i, 0})
+		for len(stack) > 0 {
+			e := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, c := range children[e.item] {
+				d := e.depth + 1
+				if d >= maxNesting {
+					items[c].top, d = true, 0
+				}
+				stack = append(stack, entry{c, d})
+			}
+		}
+	}
+}
 
 // emit validates an entity as a document and adds it to r. A document
 // over X-Ray's size limit is sent as its parts: the entity without its
