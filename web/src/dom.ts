@@ -19,6 +19,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(
         el.addEventListener(k.slice(2), v);
       } else if (k === "value" && (el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement)) {
         el.value = String(v);
+      } else if (k === "style") {
+        // Through the CSSOM, which the CSP allows, not a style attribute.
+        el.style.cssText = String(v);
       } else if (k === "checked" && el instanceof HTMLInputElement) {
         el.checked = Boolean(v);
       } else {
