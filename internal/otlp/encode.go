@@ -96,6 +96,25 @@ func appendEntity(b []byte, e *entity) []byte {
 		}
 		b = append(b, '}')
 	}
+	if len(e.Links) > 0 {
+		key("links")
+		b = append(b, '[')
+		for i, l := range e.Links {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"trace_id":`...)
+			b = appendString(b, l.TraceID)
+			b = append(b, `,"id":`...)
+			b = appendString(b, l.ID)
+			if l.Attributes != nil {
+				b = append(b, `,"attributes":`...)
+				b = appendValue(b, l.Attributes)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	if len(e.Subsegments) > 0 {
 		key("subsegments")
 		b = append(b, '[')

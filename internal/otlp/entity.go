@@ -27,6 +27,7 @@ type entity struct {
 	Cause       *segment.Cause            `json:"cause,omitempty"`
 	Annotations map[string]any            `json:"annotations,omitempty"`
 	Metadata    map[string]map[string]any `json:"metadata,omitempty"`
+	Links       []link                    `json:"links,omitempty"`
 	Subsegments []*entity                 `json:"subsegments,omitempty"`
 
 	spans   int    // spans this entity stands for (0 or 1)
@@ -40,4 +41,11 @@ func (e *entity) count() int {
 		n += s.count()
 	}
 	return n
+}
+
+// link is a span link, as X-Ray's segment documents carry them.
+type link struct {
+	TraceID    string         `json:"trace_id"`
+	ID         string         `json:"id"`
+	Attributes map[string]any `json:"attributes,omitempty"`
 }

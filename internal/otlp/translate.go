@@ -295,6 +295,7 @@ func (t *Translator) spanEntity(sp ptrace.Span, ri *resourceInfo) (e, host *enti
 	o := makeOutcome(sp, status, hasStatus)
 	e.Fault, e.Error, e.Throttle, e.Cause = o.fault, o.error, o.throttle, o.cause
 	e.SQL = makeSQL(a)
+	e.Links = makeLinks(sp.Links())
 
 	if !seg {
 		t.fillSubsegment(e, sp, a, ri, awsSDK)
@@ -342,3 +343,24 @@ func (t *Translator) fillSubsegment(e *entity, sp ptrace.Span, a attrs, ri *reso
 func seconds(ts pcommon.Timestamp) float64 { return float64(uint64(ts)/1000) / 1e6 }
 
 func traceBytes(id pcommon.TraceID) []byte { return id[:] }
+
+// makeLinks converts span links (a batch consumer's producers, for
+// instance); links without a trace or span ID are left out.
+func makeLinks(ls ptrace.SpanLinkSlice) []link {
+	var out []link
+	for i := range ls.Len() {
+		l := ls.At(i)
+		if l.TraceID().IsEmpty() || l.SpanID().IsEmpty() {
+			continue
+		}
+		k := link{TraceID: xrayTraceID(l.TraceID()), ID: spanIDString(l.SpanID())}
+		if l.Attributes().Len() > 0 {
+			k.Attributes = make(map[string]any, l.Attributes().Len())
+			for ak, av := range l.Attributes().All() {
+				k.Attributes[ak] = rawValue(av)
+			}
+		}
+		out = append(out, k)
+	}
+	return out
+}
