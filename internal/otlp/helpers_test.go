@@ -22,13 +22,13 @@ import (
 
 // startServer runs a whole Lightbox in-process, every listener on an
 // ephemeral loopback port.
-func startServer(t *testing.T) *server.Server {
+func startServer(t testing.TB) *server.Server {
 	t.Helper()
 	return startServerOn(t, t.TempDir())
 }
 
 // startServerOn is startServer on a given data directory.
-func startServerOn(t *testing.T, dir string) *server.Server {
+func startServerOn(t testing.TB, dir string) *server.Server {
 	t.Helper()
 	srv, err := server.New(server.Config{
 		UDPAddr:      "127.0.0.1:0",

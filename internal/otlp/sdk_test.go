@@ -129,7 +129,7 @@ func TestSDKExportersReachTheXRayAPI(t *testing.T) {
 
 // counter reads a counter from the server's registry, with the given
 // source label ("" for none).
-func counter(t *testing.T, srv *server.Server, name, source string) float64 {
+func counter(t testing.TB, srv *server.Server, name, source string) float64 {
 	t.Helper()
 	mfs, err := srv.Registry().Gather()
 	if err != nil {
