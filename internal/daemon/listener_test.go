@@ -195,11 +195,13 @@ func TestBatchesGrowUnderLoad(t *testing.T) {
 	rec := &recorder{gate: make(chan struct{})}
 	l := startListener(t, Options{Writer: rec, FlushInterval: time.Millisecond, Writers: 1})
 	send(t, l, segDocs(0, 1)...)
-	waitFor(t, "the first write to start", func() bool { return l.inflight.Load() == 1 && len(l.docq[0]) == 0 })
+	// The batcher is inside the gated WriteSegments call from here on, so
+	// it takes nothing from the queue until the gate opens.
+	waitFor(t, "the first write to start", func() bool { return rec.entered.Load() == 1 })
 	send(t, l, segDocs(1, 200)...)
-	// All 201 read and not yet stored: the batcher may already hold some of
-	// the 200 in its next batch, the rest wait in the queue.
-	waitFor(t, "the rest to queue up", func() bool { return l.inflight.Load() == 201 })
+	// Waiting for the datagrams to be read is not enough: a read datagram
+	// may still be parsing, and would miss the next batch.
+	waitFor(t, "the rest to queue up", func() bool { return len(l.docq[0]) == 200 })
 	time.Sleep(5 * time.Millisecond) // every deadline has passed
 	close(rec.gate)
 	shutdown(t, l)
