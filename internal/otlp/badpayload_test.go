@@ -20,6 +20,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/lightbox-tracing/lightbox/internal/server"
 )
 
 // oneGoodOneBad is a request with a valid span and one whose trace ID is
@@ -144,6 +146,35 @@ func TestHTTPRejectsBadPayloads(t *testing.T) {
 
 	// The good span of the partial successes was stored.
 	getTrace(t, xrayClient(srv), "1-01020304-05060708090a0b0c0d0e0f10", 1)
+	for result, want := range map[string]float64{"invalid": 8, "partial": 2, "ok": 1} {
+		if got := requests(t, srv, "http", result); got != want {
+			t.Errorf(`lightbox_otlp_requests_total{protocol="http",result=%q} = %v, want %v`, result, got, want)
+		}
+	}
+}
+
+// requests reads lightbox_otlp_requests_total for a protocol and result.
+func requests(t *testing.T, srv *server.Server, protocol, result string) float64 {
+	t.Helper()
+	mfs, err := srv.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "lightbox_otlp_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["protocol"] == protocol && labels["result"] == result {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 // rawCodec sends bytes as they are, so that the test can send what no
@@ -189,4 +220,7 @@ func TestGRPCRejectsBadPayloads(t *testing.T) {
 		t.Errorf("partial success = %d %q, want 1 rejected span and why", ps.RejectedSpans(), ps.ErrorMessage())
 	}
 	getTrace(t, xrayClient(srv), "1-01020304-05060708090a0b0c0d0e0f10", 1)
+	if got, want := [2]float64{requests(t, srv, "grpc", "invalid"), requests(t, srv, "grpc", "partial")}, [2]float64{1, 1}; got != want {
+		t.Errorf("gRPC invalid/partial requests counted %v, want %v", got, want)
+	}
 }

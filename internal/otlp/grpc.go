@@ -38,10 +38,11 @@ func exportHandler(srv any, ctx context.Context, dec func(any) error, _ grpc.Una
 	}
 	req := ptraceotlp.NewExportRequest()
 	if err := req.UnmarshalProto(body); err != nil {
-		in.docs.Rejected.WithLabelValues(reasonUndecodable).Inc()
+		in.request("grpc", resultInvalid)
 		return nil, status.Errorf(codes.InvalidArgument, "cannot decode ExportTraceServiceRequest (%d bytes): %v", len(body), err)
 	}
 	resp, err := in.export(ctx, req.Traces())
+	in.request("grpc", resultOf(resp, err))
 	if err != nil {
 		return nil, status.Error(grpcCode(err), err.Error())
 	}

@@ -45,16 +45,19 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
+		h.in.request("http", resultInvalid)
 		writeStatus(w, ct, http.StatusMethodNotAllowed, codes.Unimplemented, fmt.Sprintf("%s %s is not supported; send POST", r.Method, TracesPath))
 		return
 	}
 	if ct != contentProtobuf && ct != contentJSON {
+		h.in.request("http", resultInvalid)
 		writeStatus(w, contentJSON, http.StatusUnsupportedMediaType, codes.InvalidArgument,
 			fmt.Sprintf("Content-Type %q is not supported; send %s or %s", r.Header.Get("Content-Type"), contentProtobuf, contentJSON))
 		return
 	}
 	body, code, err := h.readBody(r)
 	if err != nil {
+		h.in.request("http", resultInvalid)
 		writeStatus(w, ct, code, codes.InvalidArgument, err.Error())
 		return
 	}
@@ -65,12 +68,13 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = req.UnmarshalProto(body)
 	}
 	if err != nil {
-		h.in.docs.Rejected.WithLabelValues(reasonUndecodable).Inc()
+		h.in.request("http", resultInvalid)
 		writeStatus(w, ct, http.StatusBadRequest, codes.InvalidArgument,
 			fmt.Sprintf("cannot decode ExportTraceServiceRequest from %d bytes of %s: %v", len(body), ct, err))
 		return
 	}
 	resp, err := h.in.export(r.Context(), req.Traces())
+	h.in.request("http", resultOf(resp, err))
 	if err != nil {
 		writeStatus(w, ct, http.StatusServiceUnavailable, codes.Unavailable, err.Error())
 		return

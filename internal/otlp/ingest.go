@@ -15,11 +15,18 @@ import (
 	"github.com/lightbox-tracing/lightbox/internal/store"
 )
 
-// Rejection reasons, besides what the store's failures count as.
+// Rejection reasons of spans.
 const (
 	reasonInvalidSpan = "InvalidSpan"
-	reasonUndecodable = "Undecodable"
 	reasonStoreError  = "store_error"
+)
+
+// Request results, for lightbox_otlp_requests_total.
+const (
+	resultOK          = "ok"
+	resultPartial     = "partial"     // some spans rejected
+	resultInvalid     = "invalid"     // undecodable, or not an OTLP request
+	resultUnavailable = "unavailable" // the store failed
 )
 
 // ingester is what both receivers share: translate, write, answer.
@@ -29,6 +36,7 @@ type ingester struct {
 	log  *slog.Logger
 	docs *docmetrics.Documents // counts spans, source="otlp"
 	docW prometheus.Counter    // documents written (spans nest, so fewer)
+	reqs *prometheus.CounterVec // requests by protocol and result
 
 	logMu   sync.Mutex
 	lastLog time.Time
@@ -44,10 +52,14 @@ func newIngester(o Options) *ingester {
 			Name: "lightbox_otlp_documents_written_total",
 			Help: "Segment documents written for OTLP spans (a service's spans that arrive together share one document).",
 		}),
+		reqs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lightbox_otlp_requests_total",
+			Help: "OTLP export requests by protocol (grpc, http) and result (ok, partial, invalid, unavailable).",
+		}, []string{"protocol", "result"}),
 	}
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(in.docs.Collectors()...)
-		o.Registerer.MustRegister(in.docW)
+		o.Registerer.MustRegister(in.docW, in.reqs)
 	}
 	return in
 }
@@ -57,6 +69,20 @@ type errStore struct{ err error }
 
 func (e errStore) Error() string { return e.err.Error() }
 func (e errStore) Unwrap() error { return e.err }
+
+// request counts one request's result.
+func (in *ingester) request(protocol, result string) { in.reqs.WithLabelValues(protocol, result).Inc() }
+
+// resultOf names an export's result.
+func resultOf(resp ptraceotlp.ExportResponse, err error) string {
+	switch {
+	case err != nil:
+		return resultUnavailable
+	case resp.PartialSuccess().RejectedSpans() > 0:
+		return resultPartial
+	}
+	return resultOK
+}
 
 // export translates and writes one request's spans and returns the
 // response. It returns only once the documents are durable; an error is
