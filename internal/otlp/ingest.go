@@ -34,8 +34,8 @@ type ingester struct {
 	tr   *Translator
 	w    store.Writer
 	log  *slog.Logger
-	docs *docmetrics.Documents // counts spans, source="otlp"
-	docW prometheus.Counter    // documents written (spans nest, so fewer)
+	docs *docmetrics.Documents  // counts spans, source="otlp"
+	docW prometheus.Counter     // documents written (spans nest, so fewer)
 	reqs *prometheus.CounterVec // requests by protocol and result
 
 	logMu   sync.Mutex
