@@ -14,7 +14,9 @@
 # binary), optionally the `lightbox daemon` of another revision
 # (BASELINE_REV, built from `git archive`) and the AWS X-Ray daemon
 # (XRAY_DAEMON=/path/to/xray, run in local mode with dummy credentials;
-# it always signs, the sink ignores signatures).
+# it always signs, the sink ignores signatures; it has no endpoint flag, so
+# a config file gives it the sink as its Endpoint, and as it keeps no
+# counters, the drop warnings in its log are counted instead).
 #
 # MODE=steady or MODE=stepped runs only one kind; DAEMONS (a space-separated
 # subset of the names above) limits which daemons run.
@@ -56,16 +58,18 @@ if [[ -n ${DAEMONS:-} ]]; then
 fi
 
 hz=$(getconf CLK_TCK)
-common=(-o -n us-east-1 -e "http://$SINK" -m "$BUFFER_MB" -b "127.0.0.1:$PORT" -t "127.0.0.1:$PORT")
+common=(-o -n us-east-1 -m "$BUFFER_MB" -b "127.0.0.1:$PORT" -t "127.0.0.1:$PORT")
+printf 'Version: 2\nEndpoint: "http://%s"\n' "$SINK" >"$OUT/xray-cfg.yaml"
 
 start_daemon() { # name → sets pid
   case $1 in
-    lightbox-daemon) "$OUT/lightbox-daemon" "${common[@]}" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
-    lightbox_daemon) "$OUT/lightbox" daemon "${common[@]}" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
-    baseline_*) "$OUT/lightbox-baseline" daemon "${common[@]}" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    lightbox-daemon) "$OUT/lightbox-daemon" "${common[@]}" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    lightbox_daemon) "$OUT/lightbox" daemon "${common[@]}" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    baseline_*) "$OUT/lightbox-baseline" daemon "${common[@]}" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
     xray-daemon)
+      rm -f "$OUT/$1.log"
       AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=example AWS_REGION=us-east-1 \
-        "$XRAY_DAEMON" "${common[@]}" -l warn -f "$OUT/$1.log" >/dev/null 2>&1 & ;;
+        "$XRAY_DAEMON" "${common[@]}" -c "$OUT/xray-cfg.yaml" -l warn -f "$OUT/$1.log" >/dev/null 2>&1 & ;;
   esac
   pid=$!
   # Ready when its UDP port is bound.
@@ -77,8 +81,22 @@ start_daemon() { # name → sets pid
 }
 
 stop_daemon() { # name label
-  # Lightbox's counters say where any loss happened (the X-Ray daemon has
-  # no such endpoint; the curl then just fails).
+  # Lightbox's counters say where any loss happened. The X-Ray daemon has
+  # no such endpoint (its TCP port proxies to the sink); it logs a warning
+  # for each document or batch it drops, which are counted instead.
+  if [[ $1 == xray-daemon ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    # It creates its log only when it first logs something.
+    warnings() { local n; n=$(grep -c "$1" "$OUT/xray-daemon.log" 2>/dev/null); echo "${n:-0}"; }
+    {
+      echo "ring buffer full, oldest dropped: $(warnings 'Dropping oldest segment')"
+      echo "no free buffer, received dropped: $(warnings 'Segment dropped')"
+      echo "batch queue full, batches spilled: $(warnings 'Spilling over')"
+      echo "failed batches: $(warnings 'Sending segment batch failed')"
+    } >"$OUT/drops-$1-$2.txt"
+    return
+  fi
   curl -s --max-time 2 "http://127.0.0.1:$PORT/healthz" >"$OUT/healthz-$1-$2.json" 2>/dev/null || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -93,17 +111,19 @@ steady() { # name run
   t0=$(ticks "$pid")
   rep=$("$OUT/lightbox" loadgen --udp "127.0.0.1:$PORT" --sink "$SINK" --rate "$RATE" --duration "$DURATION" 2>&1 || true)
   t1=$(ticks "$pid")
-  local hwm rss sent stored secs
+  local hwm rss sent stored secs rcvbuf
   hwm=$(status_kb "$pid" VmHWM)
   rss=$(status_kb "$pid" VmRSS)
   stop_daemon "$1" "steady-$2"
+  echo "$rep" >"$OUT/steady-$1-$2.txt"
   sent=$(awk '/^sent/ {print $2}' <<<"$rep")
   stored=$(awk '/^stored/ {print $2}' <<<"$rep")
   secs=$(awk '/^target/ {sub("s$", "", $5); print $5}' <<<"$rep")
-  awk -v n="$1" -v r="$2" -v rate="$RATE" -v sent="$sent" -v stored="$stored" -v secs="$secs" \
+  rcvbuf=$(awk '/^kernel/ {print $2}' <<<"$rep")
+  awk -v rcvbuf="${rcvbuf:--}" -v n="$1" -v r="$2" -v rate="$RATE" -v sent="$sent" -v stored="$stored" -v secs="$secs" \
       -v cpu="$(( t1 - t0 ))" -v hz="$hz" -v hwm="$hwm" -v rss="$rss" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
     c = cpu / hz
-    printf "steady\t%s\t%d\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\n", n, r, rate, sent, stored, c, 100 * c / secs, 1e6 * c / sent, hwm / 1024, rss / 1024, load
+    printf "steady\t%s\t%d\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\n", n, r, rate, sent, stored, c, 100 * c / secs, 1e6 * c / sent, hwm / 1024, rss / 1024, load, rcvbuf
   }'
 }
 
@@ -120,7 +140,7 @@ stepped() { # name run
 
 results="$OUT/results.tsv"
 : >"$results"
-echo "# steady: name run rate sent delivered cpu_s cpu_%_of_one_vcpu cpu_us_per_doc peak_rss_mb final_rss_mb load_average"
+echo "# steady: name run rate sent delivered cpu_s cpu_%_of_one_vcpu cpu_us_per_doc peak_rss_mb final_rss_mb load_average udp_rcvbuf_errors"
 echo "# stepped: name run highest_lossless_rate peak_rss_mb load_average"
 for run in $(seq "$RUNS"); do
   # Every other round runs the daemons in reverse order, so that none is
