@@ -157,3 +157,50 @@ func TestOneTraceAcrossXRayAndOpenTelemetry(t *testing.T) {
 	edges := graphEdges(t, c, begin, end, "orders", "billing")
 	t.Logf("service graph edges: %v", edges)
 }
+
+// TestRandomW3CTraceIntoXRaySDKService: an OpenTelemetry service with the
+// SDK's default random trace IDs calls an aws-xray-sdk-go service through
+// the X-Ray propagator. The X-Ray SDK continues the trace under the random
+// ID, and the whole trace (both services, one edge) is found by
+// GetTraceSummaries' default TraceId time range at the time of the request.
+func TestRandomW3CTraceIntoXRaySDKService(t *testing.T) {
+	srv := startServer(t)
+	c := xrayClient(srv)
+	xctx := xraySDKContext(t, srv)
+	billing := httptest.NewServer(xray.HandlerWithContext(xctx, xray.NewFixedSegmentNamer("billing"),
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "billed") })))
+	t.Cleanup(billing.Close)
+
+	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpoint(srv.OTLPGRPCAddr().String()), otlptracegrpc.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := newProvider(t, exp, "checkout") // default ID generator: random W3C IDs
+	tracer := tp.Tracer("checkout")
+	begin := time.Now().Add(-time.Minute)
+	ctx, root := tracer.Start(context.Background(), "POST /pay", trace.WithSpanKind(trace.SpanKindServer))
+	_, call := tracer.Start(ctx, "POST", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("http.request.method", "POST"), attribute.String("url.full", billing.URL+"/bill"),
+		attribute.String("server.address", "billing.internal")))
+	req, _ := http.NewRequestWithContext(trace.ContextWithSpan(ctx, call), "POST", billing.URL+"/bill", nil)
+	xrayotel.Propagator{}.Inject(req.Context(), propagation.HeaderCarrier(req.Header))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	call.End()
+	root.End()
+	if err := tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now().Add(time.Minute)
+	id := xrayID(root.SpanContext().TraceID())
+
+	got := getTrace(t, c, id, 3)
+	if got["billing"] == nil || got["billing"].ParentID != call.SpanContext().SpanID().String() {
+		t.Errorf("billing segment %+v is not the child of checkout's call %s", got["billing"], call.SpanContext().SpanID())
+	}
+	findSummary(t, c, id, begin, end)
+	graphEdges(t, c, begin, end, "checkout", "billing")
+}
