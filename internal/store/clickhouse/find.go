@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lightbox-tracing/lightbox/internal/store"
@@ -12,11 +13,12 @@ import (
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
-// FindTraces pages through the newest summary of each trace in the window
-// (docs/design/clickhouse.md, Queries): candidates with any summary row in
-// the window (pruned by the filter's terms), then the newest row per
-// candidate re-checked against the window and the position, ordered and
-// cut to a page, then that page's summaries.
+// FindTraces pages through the summary rows in the window in the query's
+// order (docs/design/clickhouse.md, Queries), keeping each row that is its
+// trace's newest: a trace's newest row is in the window exactly when the
+// trace is, and an older row of it, wherever it sits, is skipped. Ties on
+// (time, trace ID) are ordered newest row first, so a page boundary
+// inside a tie loses nothing.
 func (s *Store) FindTraces(ctx context.Context, q store.TraceQuery, fn func(*trace.Summary, store.Position) bool) error {
 	if err := s.enter(); err != nil {
 		return err
@@ -32,33 +34,39 @@ func (s *Store) FindTraces(ctx context.Context, q store.TraceQuery, fn func(*tra
 	}
 	after := q.After
 	page := 100
+	emitted := make(map[string]bool)
 	for {
-		ids, revs, err := s.findPage(ctx, q, after, page)
+		rows, err := s.findPage(ctx, q, after, page)
 		if err != nil {
 			return fmt.Errorf("cannot find traces: %w", err)
 		}
-		if len(ids) == 0 {
+		if len(rows) == 0 {
 			return nil
 		}
-		sums, err := s.loadSummaries(ctx, ids, revs)
+		ids := make([]string, 0, len(rows))
+		for _, r := range rows {
+			ids = append(ids, r.id)
+		}
+		newest, err := s.loadNewest(ctx, ids)
 		if err != nil {
 			return fmt.Errorf("cannot find traces: %w", err)
 		}
-		for i, id := range ids {
-			sum := sums[i]
-			if sum == nil {
-				return fmt.Errorf("cannot find traces: summary %d of trace %s vanished", revs[i], id)
+		for _, r := range rows {
+			after = &store.Position{Time: timeFromOrdered(r.t), TraceID: r.id}
+			n := newest[r.id]
+			if n.sum == nil || n.rev != r.rev || emitted[r.id] {
+				continue // an older row, or a twin of the newest
 			}
-			pos := store.Position{Time: timeOf(q.RangeType, sum), TraceID: id}
-			after = &pos
-			if q.Filter != nil && q.Filter.Match != nil && !q.Filter.Match(sum) {
+			emitted[r.id] = true
+			pos := store.Position{Time: timeOf(q.RangeType, n.sum), TraceID: r.id}
+			if q.Filter != nil && q.Filter.Match != nil && !q.Filter.Match(n.sum) {
 				continue
 			}
-			if !fn(sum, pos) {
+			if !fn(n.sum, pos) {
 				return nil
 			}
 		}
-		if len(ids) < page {
+		if len(rows) < page {
 			return nil
 		}
 		page = min(page*4, 10000)
@@ -79,58 +87,54 @@ func timeOf(rt store.RangeType, s *trace.Summary) float64 {
 
 func ord(t float64) string { return strconv.FormatUint(orderedTime(t), 10) }
 
-// findPage returns the next page of trace IDs and their newest revisions.
-func (s *Store) findPage(ctx context.Context, q store.TraceQuery, after *store.Position, limit int) ([]string, []uint64, error) {
-	// Columns of the stored rows, and the names of the newest row's values.
-	col, alias := "tstart", "st"
+// pageRow is one summary row in a page: its trace, revision and ordered
+// time.
+type pageRow struct {
+	id  string
+	rev uint64
+	t   uint64
+}
+
+// findPage returns the next page of summary rows in the window, in order.
+func (s *Store) findPage(ctx context.Context, q store.TraceQuery, after *store.Position, limit int) ([]pageRow, error) {
+	col := "tstart"
 	switch q.RangeType {
 	case store.ByTraceID:
-		col, alias = "tepoch", "ep"
+		col = "tepoch"
 	case store.ByEndTime:
-		col, alias = "tend", "en"
+		col = "tend"
 	}
 	lo, hi := ord(q.Start), ord(q.End)
-	window := func(c, start, end string) string {
-		if q.RangeType == store.Overlapping {
-			return start + " < " + hi + " AND " + end + " >= " + lo
-		}
-		return c + " >= " + lo + " AND " + c + " < " + hi
+	conds := []string{col + " >= " + lo + " AND " + col + " < " + hi}
+	if q.RangeType == store.Overlapping {
+		conds = []string{"tstart < " + hi + " AND tend >= " + lo}
 	}
-	var prune []string
 	switch q.RangeType {
 	case store.ByStartTime:
-		prune = append(prune, dayAtLeast(q.Start-epochSlack), dayAtMost(q.End+epochSlack))
+		conds = append(conds, dayAtLeast(q.Start-epochSlack), dayAtMost(q.End+epochSlack))
 	case store.ByEndTime, store.Overlapping:
-		prune = append(prune, dayAtMost(q.End+epochSlack))
+		conds = append(conds, dayAtMost(q.End+epochSlack))
 	}
 	if q.Filter != nil && len(q.Filter.Terms) > 0 {
-		prune = append(prune, "hasAll(terms, ["+quoteList(q.Filter.Terms)+"])")
+		conds = append(conds, "hasAll(terms, ["+quoteList(q.Filter.Terms)+"])")
 	}
-	candidates := "SELECT trace_id FROM " + s.layout.table("summaries") + " WHERE " + window(col, "tstart", "tend")
-	for _, p := range prune {
-		candidates += " AND " + p
-	}
-	outer := window(alias, "st", "en")
 	if after != nil {
 		t := ord(after.Time)
-		outer += " AND (" + alias + " < " + t + " OR " + alias + " = " + t + " AND trace_id < " + quote(after.TraceID) + ")"
+		conds = append(conds, "("+col+" < "+t+" OR "+col+" = "+t+" AND trace_id < "+quote(after.TraceID)+")")
 	}
-	stmt := "SELECT trace_id, r FROM (SELECT trace_id, max(rev) AS r, argMax(tepoch, rev) AS ep, " +
-		"argMax(tstart, rev) AS st, argMax(tend, rev) AS en FROM " + s.layout.table("summaries") +
-		" WHERE trace_id IN (" + candidates + ") GROUP BY trace_id) WHERE " + outer +
-		" ORDER BY " + alias + " DESC, trace_id DESC LIMIT " + strconv.Itoa(limit)
+	stmt := "SELECT trace_id, rev, " + col + " FROM " + s.layout.table("summaries") +
+		" WHERE " + strings.Join(conds, " AND ") +
+		" ORDER BY " + col + " DESC, trace_id DESC, rev DESC LIMIT " + strconv.Itoa(limit)
 	b, err := s.c.query(ctx, stmt)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	r := rowReader{b: b}
-	var ids []string
-	var revs []uint64
+	var out []pageRow
 	for r.more() {
-		ids = append(ids, r.str())
-		revs = append(revs, r.u64())
+		out = append(out, pageRow{id: r.str(), rev: r.u64(), t: r.u64()})
 	}
-	return ids, revs, r.err
+	return out, r.err
 }
 
 // lastDate is the last day every server's Date type reads back as such.
@@ -156,14 +160,15 @@ func dateLiteral(d uint16) string {
 	return "toDate(" + quote(time.Unix(int64(d)*86400, 0).UTC().Format("2006-01-02")) + ")"
 }
 
-// loadSummaries reads the summaries of ids at the given revisions, in the
-// same order.
-func (s *Store) loadSummaries(ctx context.Context, ids []string, revs []uint64) ([]*trace.Summary, error) {
-	want := make(map[string]uint64, len(ids))
-	for i, id := range ids {
-		want[id] = revs[i]
-	}
-	found := make(map[string]*trace.Summary, len(ids))
+type newestSummary struct {
+	rev uint64
+	sum *trace.Summary
+}
+
+// loadNewest reads the newest summary of each of ids.
+func (s *Store) loadNewest(ctx context.Context, ids []string) (map[string]newestSummary, error) {
+	out := make(map[string]newestSummary, len(ids))
+	raw := make(map[string][]byte, len(ids))
 	for rest := ids; len(rest) > 0; {
 		chunk := rest[:min(len(rest), idChunk)]
 		rest = rest[len(chunk):]
@@ -175,22 +180,24 @@ func (s *Store) loadSummaries(ctx context.Context, ids []string, revs []uint64) 
 		r := rowReader{b: b}
 		for r.more() {
 			id, rev, js := r.str(), r.u64(), r.bytes()
-			if r.err != nil || rev != want[id] || found[id] != nil {
-				continue
+			if r.err != nil {
+				break
 			}
-			sum := new(trace.Summary)
-			if err := json.Unmarshal(js, sum); err != nil {
-				return nil, fmt.Errorf("cannot decode the summary of %s: %w", id, err)
+			if cur, ok := out[id]; !ok || rev > cur.rev {
+				out[id] = newestSummary{rev: rev}
+				raw[id] = js
 			}
-			found[id] = sum
 		}
 		if r.err != nil {
 			return nil, r.err
 		}
 	}
-	out := make([]*trace.Summary, len(ids))
-	for i, id := range ids {
-		out[i] = found[id]
+	for id, js := range raw {
+		sum := new(trace.Summary)
+		if err := json.Unmarshal(js, sum); err != nil {
+			return nil, fmt.Errorf("cannot decode the summary of %s: %w", id, err)
+		}
+		out[id] = newestSummary{rev: out[id].rev, sum: sum}
 	}
 	return out, nil
 }

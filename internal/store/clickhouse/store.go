@@ -342,6 +342,14 @@ func dayOf(t float64) uint16 {
 	return uint16(d)
 }
 
+// timeFromOrdered inverts orderedTime.
+func timeFromOrdered(u uint64) float64 {
+	if u>>63 == 1 {
+		return math.Float64frombits(u &^ (1 << 63))
+	}
+	return math.Float64frombits(^u)
+}
+
 // orderedTime maps a float64 to a uint64 with the same order, so that time
 // comparisons and ties in SQL are exact.
 func orderedTime(t float64) uint64 {
