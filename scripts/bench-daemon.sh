@@ -34,6 +34,9 @@ DURATION=${DURATION:-10s}
 STEPS=${STEPS:-10k,20k,30k,40k,50k}
 STEP_DURATION=${STEP_DURATION:-5s}
 BUFFER_MB=${BUFFER_MB:-16}
+# The X-Ray daemon's -m: its buffer is 64 KB slots, one per document
+# (256 at 16 MB), so it may deserve more; 0 means its own default, 1 % of RAM.
+XRAY_BUFFER_MB=${XRAY_BUFFER_MB:-$BUFFER_MB}
 PORT=${PORT:-23101}      # the daemon's UDP and TCP port
 SINK=${SINK:-127.0.0.1:23102}
 BASELINE_REV=${BASELINE_REV:-}
@@ -58,18 +61,18 @@ if [[ -n ${DAEMONS:-} ]]; then
 fi
 
 hz=$(getconf CLK_TCK)
-common=(-o -n us-east-1 -m "$BUFFER_MB" -b "127.0.0.1:$PORT" -t "127.0.0.1:$PORT")
+common=(-o -n us-east-1 -b "127.0.0.1:$PORT" -t "127.0.0.1:$PORT")
 printf 'Version: 2\nEndpoint: "http://%s"\n' "$SINK" >"$OUT/xray-cfg.yaml"
 
 start_daemon() { # name → sets pid
   case $1 in
-    lightbox-daemon) "$OUT/lightbox-daemon" "${common[@]}" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
-    lightbox_daemon) "$OUT/lightbox" daemon "${common[@]}" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
-    baseline_*) "$OUT/lightbox-baseline" daemon "${common[@]}" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    lightbox-daemon) "$OUT/lightbox-daemon" "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    lightbox_daemon) "$OUT/lightbox" daemon "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    baseline_*) "$OUT/lightbox-baseline" daemon "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
     xray-daemon)
       rm -f "$OUT/$1.log"
       AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=example AWS_REGION=us-east-1 \
-        "$XRAY_DAEMON" "${common[@]}" -c "$OUT/xray-cfg.yaml" -l warn -f "$OUT/$1.log" >/dev/null 2>&1 & ;;
+        "$XRAY_DAEMON" "${common[@]}" -m "$XRAY_BUFFER_MB" -c "$OUT/xray-cfg.yaml" -l warn -f "$OUT/$1.log" >/dev/null 2>&1 & ;;
   esac
   pid=$!
   # Ready when its UDP port is bound.
@@ -160,7 +163,7 @@ done
 
 median() { sort -n | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 echo
-echo "medians of $RUNS runs (steady at $RATE/s for $DURATION; steps $STEPS, $STEP_DURATION each; buffer $BUFFER_MB MB)"
+echo "medians of $RUNS runs (steady at $RATE/s for $DURATION; steps $STEPS, $STEP_DURATION each; buffer $BUFFER_MB MB, X-Ray daemon's $XRAY_BUFFER_MB MB)"
 printf '%-24s %10s %10s %12s %12s %12s %14s\n' daemon delivered cpu_%vcpu cpu_us/doc peak_rss_MB final_rss_MB max_lossless/s
 for n in "${names[@]}"; do
   col() { awk -F'\t' -v n="$n" -v k="$1" -v c="$2" '$1 == k && $2 == n {print $c}' "$results" | median; }
