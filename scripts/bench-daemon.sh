@@ -42,6 +42,9 @@ SINK=${SINK:-127.0.0.1:23102}
 BASELINE_REV=${BASELINE_REV:-}
 XRAY_DAEMON=${XRAY_DAEMON:-}
 MODE=${MODE:-both}
+# LIGHTBOX_SIGN=1 has Lightbox's daemons sign as the X-Ray daemon always
+# does (dummy credentials; the sink ignores signatures) instead of --no-sign.
+LIGHTBOX_SIGN=${LIGHTBOX_SIGN:-0}
 
 mkdir -p "$OUT"
 go build -o "$OUT/lightbox" ./cmd/lightbox
@@ -63,12 +66,17 @@ fi
 hz=$(getconf CLK_TCK)
 common=(-o -n us-east-1 -b "127.0.0.1:$PORT" -t "127.0.0.1:$PORT")
 printf 'Version: 2\nEndpoint: "http://%s"\n' "$SINK" >"$OUT/xray-cfg.yaml"
+sign=(--no-sign)
+if [[ $LIGHTBOX_SIGN == 1 ]]; then
+  sign=()
+  export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=example
+fi
 
 start_daemon() { # name → sets pid
   case $1 in
-    lightbox-daemon) "$OUT/lightbox-daemon" "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
-    lightbox_daemon) "$OUT/lightbox" daemon "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
-    baseline_*) "$OUT/lightbox-baseline" daemon "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" --no-sign -l warn >"$OUT/$1.log" 2>&1 & ;;
+    lightbox-daemon) "$OUT/lightbox-daemon" "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" ${sign[@]+"${sign[@]}"} -l warn >"$OUT/$1.log" 2>&1 & ;;
+    lightbox_daemon) "$OUT/lightbox" daemon "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" ${sign[@]+"${sign[@]}"} -l warn >"$OUT/$1.log" 2>&1 & ;;
+    baseline_*) "$OUT/lightbox-baseline" daemon "${common[@]}" -m "$BUFFER_MB" -e "http://$SINK" ${sign[@]+"${sign[@]}"} -l warn >"$OUT/$1.log" 2>&1 & ;;
     xray-daemon)
       rm -f "$OUT/$1.log"
       AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=example AWS_REGION=us-east-1 \
