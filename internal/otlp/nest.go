@@ -182,10 +182,29 @@ func emit(e *entity, r *Result) {
 			Message: fmt.Sprintf("document is %d bytes; the limit is %d", len(raw), segment.MaxDocumentSize)})
 		return
 	}
-	d, err := e.document(raw)
+	d, err := e.buildDocument(raw)
 	if err != nil {
 		r.reject(e.count(), "span %s of trace %s: cannot encode segment: %v", e.ID, e.traceID, err)
 		return
 	}
 	r.Docs = append(r.Docs, d)
+}
+
+// buildDocument is e.document(raw), except for a document whose text held
+// invalid UTF-8: the encoder wrote it as \ufffd, as encoding/json does,
+// but the entity still holds the original bytes, so that rare document is
+// parsed from its JSON instead (found by FuzzTranslate). A false positive
+// (a literal backslash-u-fffd in a string) only costs the slower path.
+func (e *entity) buildDocument(raw []byte) (*segment.Document, error) {
+	if !bytes.Contains(raw, []byte(`\ufffd`)) {
+		return e.document(raw)
+	}
+	docs, err := segment.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 {
+		return nil, fmt.Errorf("encoded entity parsed as %d documents", len(docs))
+	}
+	return docs[0], nil
 }
