@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
@@ -108,7 +109,7 @@ func Listen(opts Options) (*Listener, error) {
 	}
 	l.writeCtx, l.cancelWrite = context.WithCancel(context.Background())
 	l.setReadBuffer()
-	if ino, err := socketInode(conn); err == nil {
+	if ino, err := udpsock.Inode(conn); err == nil {
 		l.inode = ino
 	}
 	if err := l.m.register(opts.Registerer, l); err != nil {
@@ -120,7 +121,7 @@ func Listen(opts Options) (*Listener, error) {
 }
 
 func (l *Listener) setReadBuffer() {
-	granted, forced, err := setReadBuffer(l.conn, l.opts.ReadBuffer)
+	granted, forced, err := udpsock.SetReadBuffer(l.conn, l.opts.ReadBuffer)
 	if err != nil {
 		l.opts.Logger.Warn("cannot enlarge the UDP receive buffer; segments may be lost in bursts", "err", err)
 		return
@@ -201,8 +202,11 @@ func (l *Listener) shutdown(ctx context.Context) error {
 	l.readers.Wait()
 	_ = l.conn.SetReadDeadline(time.Time{})
 	buf := make([]byte, readBufSize)
-	if err := drainSocket(l.conn, buf, l.opts.QueueSize, func(b []byte, truncated bool) {
+	drained := 0
+	if err := udpsock.Drain(l.conn, buf, func(b []byte, truncated bool) bool {
 		l.admit(b, netip.AddrPort{}, truncated)
+		drained++
+		return drained < l.opts.QueueSize
 	}); err != nil {
 		l.opts.Logger.Warn("cannot take in datagrams queued at shutdown", "err", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lightbox-tracing/lightbox/internal/docmetrics"
+	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 )
 
 // metrics are the listener's Prometheus series. A UDP datagram carries one
@@ -103,7 +104,7 @@ func (c *procCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *procCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.l.inode != 0 {
-		if s, err := readSocketStats(c.l.inode); err == nil {
+		if s, err := udpsock.ReadStats(c.l.inode); err == nil {
 			ch <- prometheus.MustNewConstMetric(socketDropsDesc, prometheus.CounterValue, float64(s.Drops))
 			ch <- prometheus.MustNewConstMetric(socketQueuedDesc, prometheus.GaugeValue, float64(s.QueuedBytes))
 		}

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -72,52 +71,4 @@ func parseSNMP(r io.Reader) (HostUDPStats, error) {
 		return HostUDPStats{}, fmt.Errorf("cannot read host UDP statistics: %w", err)
 	}
 	return HostUDPStats{}, fmt.Errorf("cannot parse host UDP statistics: no Udp lines")
-}
-
-// socketStats are one socket's figures from /proc/net/udp or udp6.
-type socketStats struct {
-	QueuedBytes uint64 // rx_queue: bytes waiting in the receive buffer
-	Drops       uint64 // datagrams the kernel dropped for this socket
-}
-
-// readSocketStats finds the socket with the given inode in /proc/net/udp
-// and /proc/net/udp6.
-func readSocketStats(inode uint64) (socketStats, error) {
-	for _, path := range []string{"/proc/net/udp", "/proc/net/udp6"} {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		if s, ok, err := parseProcUDP(b, inode); err != nil || ok {
-			return s, err
-		}
-	}
-	return socketStats{}, fmt.Errorf("cannot find UDP socket inode %d in /proc/net/udp{,6}", inode)
-}
-
-// parseProcUDP parses the table of /proc/net/udp. Columns: sl
-// local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid
-// timeout inode ref pointer drops.
-func parseProcUDP(b []byte, inode uint64) (socketStats, bool, error) {
-	want := strconv.FormatUint(inode, 10)
-	for line := range bytes.Lines(b) {
-		f := strings.Fields(string(line))
-		if len(f) < 13 || f[9] != want {
-			continue
-		}
-		_, rx, ok := strings.Cut(f[4], ":")
-		if !ok {
-			return socketStats{}, false, fmt.Errorf("cannot parse queue column %q of /proc/net/udp", f[4])
-		}
-		queued, err := strconv.ParseUint(rx, 16, 64)
-		if err != nil {
-			return socketStats{}, false, fmt.Errorf("cannot parse rx_queue %q of /proc/net/udp: %w", rx, err)
-		}
-		drops, err := strconv.ParseUint(f[12], 10, 64)
-		if err != nil {
-			return socketStats{}, false, fmt.Errorf("cannot parse drops %q of /proc/net/udp: %w", f[12], err)
-		}
-		return socketStats{QueuedBytes: queued, Drops: drops}, true, nil
-	}
-	return socketStats{}, false, nil
 }

@@ -36,29 +36,6 @@ func TestParseSNMPErrors(t *testing.T) {
 	f("not a number", "Udp: InDatagrams RcvbufErrors\nUdp: 1 x\n")
 }
 
-func TestParseProcUDP(t *testing.T) {
-	b, err := os.ReadFile("testdata/proc_net_udp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		inode  uint64
-		want   socketStats
-		wantOK bool
-	}{
-		{15671, socketStats{}, true},
-		{15699, socketStats{QueuedBytes: 0x1A2C0, Drops: 4021}, true},
-		{1, socketStats{}, false},
-		{1567, socketStats{}, false}, // a prefix of an inode is not a match
-	}
-	for _, tt := range tests {
-		got, ok, err := parseProcUDP(b, tt.inode)
-		if err != nil || ok != tt.wantOK || got != tt.want {
-			t.Errorf("parseProcUDP(inode %d) = %+v, %v, %v; want %+v, %v, nil", tt.inode, got, ok, err, tt.want, tt.wantOK)
-		}
-	}
-}
-
 func TestReadHostUDPStats(t *testing.T) {
 	if _, err := os.Stat("/proc/net/snmp"); err != nil {
 		t.Skip("no /proc/net/snmp on this OS")

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
@@ -24,7 +25,7 @@ func (l *Listener) runReader() {
 			time.Sleep(time.Millisecond)
 			continue
 		}
-		l.admit(buf[:n], from, flags&msgTrunc != 0)
+		l.admit(buf[:n], from, flags&udpsock.MsgTrunc != 0)
 	}
 }
 

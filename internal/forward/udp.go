@@ -14,6 +14,7 @@ import (
 
 	"github.com/lightbox-tracing/lightbox/internal/daemon"
 	"github.com/lightbox-tracing/lightbox/internal/docmetrics"
+	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
@@ -91,7 +92,7 @@ func (f *Forwarder) Listen(opts ReceiverOptions) (*Receiver, error) {
 		rlog: newRateLog(opts.Logger, 10*time.Second),
 	}
 	r.setReadBuffer()
-	if ino, err := socketInode(conn); err == nil {
+	if ino, err := udpsock.Inode(conn); err == nil {
 		r.inode = ino
 	}
 	if err := r.register(opts.Registerer); err != nil {
@@ -102,7 +103,7 @@ func (f *Forwarder) Listen(opts ReceiverOptions) (*Receiver, error) {
 }
 
 func (r *Receiver) setReadBuffer() {
-	granted, forced, err := setReadBuffer(r.conn, r.opts.ReadBuffer)
+	granted, forced, err := udpsock.SetReadBuffer(r.conn, r.opts.ReadBuffer)
 	if err != nil {
 		r.opts.Logger.Warn("cannot enlarge the UDP receive buffer; segments may be lost in bursts", "err", err)
 		return
@@ -139,7 +140,7 @@ func (r *Receiver) run() {
 			time.Sleep(time.Millisecond) // an error that repeats must not spin
 			continue
 		}
-		r.handle(buf[:n], flags&msgTrunc != 0 || n == maxDatagram)
+		r.handle(buf[:n], flags&udpsock.MsgTrunc != 0 || n == maxDatagram)
 	}
 }
 
@@ -215,8 +216,10 @@ func (r *Receiver) shutdown(ctx context.Context) error {
 	r.reader.Wait()
 	_ = r.conn.SetReadDeadline(time.Time{})
 	buf := make([]byte, maxDatagram)
-	err := drainSocket(r.conn, buf, func(b []byte, truncated bool) bool {
-		r.handle(b, truncated)
+	err := udpsock.Drain(r.conn, buf, func(b []byte, truncated bool) bool {
+		// As in the read loop, a datagram that fills the whole buffer is
+		// taken as truncated.
+		r.handle(b, truncated || len(b) == len(buf))
 		return ctx.Err() == nil
 	})
 	r.rlog.flush()
@@ -267,9 +270,9 @@ func (c *procCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *procCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.r.inode != 0 {
-		if s, err := readSocketStats(c.r.inode); err == nil {
-			ch <- prometheus.MustNewConstMetric(socketDropsDesc, prometheus.CounterValue, float64(s.drops))
-			ch <- prometheus.MustNewConstMetric(socketQueuedDesc, prometheus.GaugeValue, float64(s.queued))
+		if s, err := udpsock.ReadStats(c.r.inode); err == nil {
+			ch <- prometheus.MustNewConstMetric(socketDropsDesc, prometheus.CounterValue, float64(s.Drops))
+			ch <- prometheus.MustNewConstMetric(socketQueuedDesc, prometheus.GaugeValue, float64(s.QueuedBytes))
 		}
 	}
 	if s, err := daemon.ReadHostUDPStats(); err == nil {

@@ -1,22 +1,23 @@
-package daemon
+package udpsock
 
 import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"syscall"
 )
 
-// msgTrunc is the recvmsg flag saying the datagram was longer than the
+// MsgTrunc is the recvmsg flag saying the datagram was longer than the
 // buffer it was read into.
-const msgTrunc = syscall.MSG_TRUNC
+const MsgTrunc = syscall.MSG_TRUNC
 
-// setReadBuffer asks for a receive buffer of size bytes. SO_RCVBUFFORCE
+// SetReadBuffer asks for a receive buffer of size bytes. SO_RCVBUFFORCE
 // ignores net.core.rmem_max but needs CAP_NET_ADMIN; without it SO_RCVBUF
 // is capped at rmem_max. It returns the size granted: half of what
 // getsockopt reports, because the kernel doubles the request to account
 // for its own bookkeeping.
-func setReadBuffer(c *net.UDPConn, size int) (granted int, forced bool, err error) {
+func SetReadBuffer(c *net.UDPConn, size int) (granted int, forced bool, err error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, false, fmt.Errorf("cannot set UDP receive buffer: %w", err)
@@ -37,8 +38,8 @@ func setReadBuffer(c *net.UDPConn, size int) (granted int, forced bool, err erro
 	return granted / 2, forced, nil
 }
 
-// socketInode identifies the socket in /proc/net/udp.
-func socketInode(c *net.UDPConn) (uint64, error) {
+// Inode identifies the socket in /proc/net/udp.
+func Inode(c *net.UDPConn) (uint64, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, fmt.Errorf("cannot stat UDP socket: %w", err)
@@ -54,19 +55,20 @@ func socketInode(c *net.UDPConn) (uint64, error) {
 	return st.Ino, nil
 }
 
-// drainSocket reads, without waiting, every datagram already queued in the
-// socket's receive buffer, up to max of them, and passes each to fn (the
-// slice is only valid during the call). Shutdown uses it so that what the
-// kernel accepted before the listener stopped is not thrown away with the
-// socket. The read deadline must not be in the past.
-func drainSocket(c *net.UDPConn, buf []byte, max int, fn func(b []byte, truncated bool)) error {
+// Drain reads, without waiting, the datagrams already queued in the
+// socket's receive buffer and passes each to fn (the slice is only valid
+// during the call), until the queue is empty or fn returns false.
+// Shutdown uses it so that what the kernel accepted before a receiver
+// stopped is not thrown away with the socket. The read deadline must not
+// be in the past.
+func Drain(c *net.UDPConn, buf []byte, fn func(b []byte, truncated bool) bool) error {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return fmt.Errorf("cannot drain UDP socket: %w", err)
 	}
 	var opErr error
 	err = rc.Read(func(fd uintptr) bool {
-		for i := 0; i < max; i++ {
+		for {
 			n, _, err := syscall.Recvfrom(int(fd), buf, syscall.MSG_DONTWAIT|syscall.MSG_TRUNC)
 			if err != nil {
 				if err != syscall.EAGAIN && err != syscall.EINTR {
@@ -74,16 +76,34 @@ func drainSocket(c *net.UDPConn, buf []byte, max int, fn func(b []byte, truncate
 				}
 				return true
 			}
-			if n > len(buf) {
-				fn(buf, true)
-				continue
+			var more bool
+			if n >= len(buf) { // MSG_TRUNC reports the datagram's real length
+				more = fn(buf, n > len(buf))
+			} else {
+				more = fn(buf[:n], false)
 			}
-			fn(buf[:n], false)
+			if !more {
+				return true
+			}
 		}
-		return true
 	})
 	if err := errors.Join(err, opErr); err != nil {
 		return fmt.Errorf("cannot drain UDP socket: %w", err)
 	}
 	return nil
+}
+
+// ReadStats finds the socket with the given inode in /proc/net/udp and
+// /proc/net/udp6.
+func ReadStats(inode uint64) (Stats, error) {
+	for _, path := range []string{"/proc/net/udp", "/proc/net/udp6"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		if s, ok, err := parseProcUDP(b, inode); err != nil || ok {
+			return s, err
+		}
+	}
+	return Stats{}, fmt.Errorf("cannot find UDP socket inode %d in /proc/net/udp{,6}", inode)
 }
