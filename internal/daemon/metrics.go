@@ -67,7 +67,7 @@ func (m *metrics) register(reg prometheus.Registerer, l *Listener) error {
 			Name: "lightbox_udp_queue_bytes",
 			Help: "Bytes of documents read from the UDP socket but not yet stored or dropped.",
 		}, func() float64 { return float64(l.inflightBytes.Load()) }),
-		&procCollector{l: l},
+		SocketCollector(l.inode),
 	}
 	var errs []error
 	for _, c := range cs {
@@ -81,30 +81,34 @@ func (m *metrics) register(reg prometheus.Registerer, l *Listener) error {
 	return nil
 }
 
-// procCollector reads the kernel's view at scrape time: this socket's drop
-// count and queue from /proc/net/udp, and the host-wide receive-buffer
-// errors from /proc/net/snmp. Series whose source cannot be read (another
-// OS) are left out.
-type procCollector struct{ l *Listener }
+// SocketCollector reads the kernel's view at scrape time: the socket's
+// drop count and queue from /proc/net/udp, and the host-wide
+// receive-buffer errors from /proc/net/snmp. Datagrams the kernel drops
+// never reach a receiver, so these are the only trace of them. Series
+// whose source cannot be read (another OS) are left out. The forwarder's
+// receiver (internal/forward) uses it too.
+func SocketCollector(inode uint64) prometheus.Collector { return socketCollector{inode: inode} }
+
+type socketCollector struct{ inode uint64 } // 0 if unknown
 
 var (
 	socketDropsDesc = prometheus.NewDesc("lightbox_udp_socket_drops_total",
-		"Datagrams the kernel dropped for the listener's socket, mostly because its receive buffer was full.", nil, nil)
+		"Datagrams the kernel dropped for the UDP socket, mostly because its receive buffer was full.", nil, nil)
 	socketQueuedDesc = prometheus.NewDesc("lightbox_udp_socket_queued_bytes",
-		"Bytes waiting in the listener's socket receive buffer.", nil, nil)
+		"Bytes waiting in the UDP socket's receive buffer.", nil, nil)
 	hostRcvbufDesc = prometheus.NewDesc("lightbox_host_udp_rcvbuf_errors_total",
 		"UDP datagrams the kernel dropped because a receive buffer was full, for all sockets of the host (/proc/net/snmp RcvbufErrors).", nil, nil)
 )
 
-func (c *procCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c socketCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- socketDropsDesc
 	ch <- socketQueuedDesc
 	ch <- hostRcvbufDesc
 }
 
-func (c *procCollector) Collect(ch chan<- prometheus.Metric) {
-	if c.l.inode != 0 {
-		if s, err := udpsock.ReadStats(c.l.inode); err == nil {
+func (c socketCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.inode != 0 {
+		if s, err := udpsock.ReadStats(c.inode); err == nil {
 			ch <- prometheus.MustNewConstMetric(socketDropsDesc, prometheus.CounterValue, float64(s.Drops))
 			ch <- prometheus.MustNewConstMetric(socketQueuedDesc, prometheus.GaugeValue, float64(s.QueuedBytes))
 		}

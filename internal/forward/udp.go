@@ -236,7 +236,7 @@ func (r *Receiver) register(reg prometheus.Registerer) error {
 		return nil
 	}
 	var errs []error
-	for _, c := range append(r.docs.Collectors(), r.rbuf, &procCollector{r: r}) {
+	for _, c := range append(r.docs.Collectors(), r.rbuf, daemon.SocketCollector(r.inode)) {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
 		}
@@ -245,37 +245,4 @@ func (r *Receiver) register(reg prometheus.Registerer) error {
 		return fmt.Errorf("cannot register UDP receiver metrics: %w", err)
 	}
 	return nil
-}
-
-// procCollector reads the kernel's view at scrape time: the socket's drop
-// count and queue from /proc/net/udp, and the host's receive-buffer
-// errors. Datagrams the kernel drops never reach the receiver, so these
-// are the only trace of them.
-type procCollector struct{ r *Receiver }
-
-var (
-	socketDropsDesc = prometheus.NewDesc("lightbox_udp_socket_drops_total",
-		"Datagrams the kernel dropped for the daemon's socket, mostly because its receive buffer was full.", nil, nil)
-	socketQueuedDesc = prometheus.NewDesc("lightbox_udp_socket_queued_bytes",
-		"Bytes waiting in the daemon's socket receive buffer.", nil, nil)
-	hostRcvbufDesc = prometheus.NewDesc("lightbox_host_udp_rcvbuf_errors_total",
-		"UDP datagrams the kernel dropped because a receive buffer was full, for all sockets of the host (/proc/net/snmp RcvbufErrors).", nil, nil)
-)
-
-func (c *procCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- socketDropsDesc
-	ch <- socketQueuedDesc
-	ch <- hostRcvbufDesc
-}
-
-func (c *procCollector) Collect(ch chan<- prometheus.Metric) {
-	if c.r.inode != 0 {
-		if s, err := udpsock.ReadStats(c.r.inode); err == nil {
-			ch <- prometheus.MustNewConstMetric(socketDropsDesc, prometheus.CounterValue, float64(s.Drops))
-			ch <- prometheus.MustNewConstMetric(socketQueuedDesc, prometheus.GaugeValue, float64(s.QueuedBytes))
-		}
-	}
-	if s, err := daemon.ReadHostUDPStats(); err == nil {
-		ch <- prometheus.MustNewConstMetric(hostRcvbufDesc, prometheus.CounterValue, float64(s.RcvbufErrors))
-	}
 }
