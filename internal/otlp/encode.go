@@ -129,57 +129,60 @@ func appendEntity(b []byte, e *entity) []byte {
 	return append(b, '}')
 }
 
+// appendKey starts member k of an object whose members begin at b[n:],
+// with a comma before every member but the first.
+func appendKey(b []byte, n int, k string) []byte {
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"', ':')
+}
+
+// appendStringField appends member k unless v is empty, as omitempty does.
+func appendStringField(b []byte, n int, k, v string) []byte {
+	if v == "" {
+		return b
+	}
+	return appendString(appendKey(b, n, k), v)
+}
+
+// appendTrueField appends member k: true when v holds, as omitempty does.
+func appendTrueField(b []byte, n int, k string, v bool) []byte {
+	if !v {
+		return b
+	}
+	return append(appendKey(b, n, k), "true"...)
+}
+
+// appendIntField appends member k unless v is zero, as omitempty does.
+func appendIntField(b []byte, n int, k string, v int64) []byte {
+	if v == 0 {
+		return b
+	}
+	return strconv.AppendInt(appendKey(b, n, k), v, 10)
+}
+
 func appendHTTP(b []byte, h *segment.HTTP) []byte {
 	b = append(b, '{')
+	n := len(b)
 	if r := h.Request; r != nil {
-		b = append(b, `"request":{`...)
-		n := len(b)
-		field := func(k, v string) {
-			if v == "" {
-				return
-			}
-			if len(b) > n {
-				b = append(b, ',')
-			}
-			b = append(b, '"')
-			b = append(b, k...)
-			b = append(b, '"', ':')
-			b = appendString(b, v)
-		}
-		field("method", r.Method)
-		field("url", r.URL)
-		field("user_agent", r.UserAgent)
-		field("client_ip", r.ClientIP)
-		if r.XForwardedFor {
-			if len(b) > n {
-				b = append(b, ',')
-			}
-			b = append(b, `"x_forwarded_for":true`...)
-		}
-		if r.Traced {
-			if len(b) > n {
-				b = append(b, ',')
-			}
-			b = append(b, `"traced":true`...)
-		}
+		b = append(appendKey(b, n, "request"), '{')
+		m := len(b)
+		b = appendStringField(b, m, "method", r.Method)
+		b = appendStringField(b, m, "url", r.URL)
+		b = appendStringField(b, m, "user_agent", r.UserAgent)
+		b = appendStringField(b, m, "client_ip", r.ClientIP)
+		b = appendTrueField(b, m, "x_forwarded_for", r.XForwardedFor)
+		b = appendTrueField(b, m, "traced", r.Traced)
 		b = append(b, '}')
 	}
 	if r := h.Response; r != nil {
-		if h.Request != nil {
-			b = append(b, ',')
-		}
-		b = append(b, `"response":{`...)
-		if r.Status != 0 {
-			b = append(b, `"status":`...)
-			b = strconv.AppendInt(b, int64(r.Status), 10)
-		}
-		if r.ContentLength != 0 {
-			if r.Status != 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `"content_length":`...)
-			b = strconv.AppendInt(b, int64(r.ContentLength), 10)
-		}
+		b = append(appendKey(b, n, "response"), '{')
+		m := len(b)
+		b = appendIntField(b, m, "status", int64(r.Status))
+		b = appendIntField(b, m, "content_length", int64(r.ContentLength))
 		b = append(b, '}')
 	}
 	return append(b, '}')
@@ -201,57 +204,22 @@ func appendCause(b []byte, c *segment.Cause) []byte {
 			}
 			b = append(b, '{')
 			n := len(b)
-			field := func(k, v string) {
-				if v == "" {
-					return
-				}
-				if len(b) > n {
-					b = append(b, ',')
-				}
-				b = append(b, '"')
-				b = append(b, k...)
-				b = append(b, '"', ':')
-				b = appendString(b, v)
-			}
-			field("id", x.ID)
-			field("message", x.Message)
-			field("type", x.Type)
-			if x.Remote {
-				if len(b) > n {
-					b = append(b, ',')
-				}
-				b = append(b, `"remote":true`...)
-			}
-			field("cause", x.Cause)
+			b = appendStringField(b, n, "id", x.ID)
+			b = appendStringField(b, n, "message", x.Message)
+			b = appendStringField(b, n, "type", x.Type)
+			b = appendTrueField(b, n, "remote", x.Remote)
+			b = appendStringField(b, n, "cause", x.Cause)
 			if len(x.Stack) > 0 {
-				if len(b) > n {
-					b = append(b, ',')
-				}
-				b = append(b, `"stack":[`...)
+				b = append(appendKey(b, n, "stack"), '[')
 				for j, f := range x.Stack {
 					if j > 0 {
 						b = append(b, ',')
 					}
 					b = append(b, '{')
 					m := len(b)
-					if f.Path != "" {
-						b = append(b, `"path":`...)
-						b = appendString(b, f.Path)
-					}
-					if f.Line != 0 {
-						if len(b) > m {
-							b = append(b, ',')
-						}
-						b = append(b, `"line":`...)
-						b = strconv.AppendInt(b, int64(f.Line), 10)
-					}
-					if f.Label != "" {
-						if len(b) > m {
-							b = append(b, ',')
-						}
-						b = append(b, `"label":`...)
-						b = appendString(b, f.Label)
-					}
+					b = appendStringField(b, m, "path", f.Path)
+					b = appendIntField(b, m, "line", int64(f.Line))
+					b = appendStringField(b, m, "label", f.Label)
 					b = append(b, '}')
 				}
 				b = append(b, ']')
