@@ -6,12 +6,18 @@ import (
 	"fmt"
 
 	"github.com/lightbox-tracing/lightbox/internal/trace"
+	"github.com/lightbox-tracing/lightbox/internal/trace/summarycodec"
 )
 
+// summaryFormatHTTP is the format byte of the summaries written now: the
+// binary encoding of package summarycodec in its format 4, whose numbers
+// the older format bytes (keys.go) share.
+const summaryFormatHTTP = byte(summarycodec.FormatHTTP)
+
 // encodeSummary is the stored form of a summary: a format byte, then the
-// binary encoding of summary_codec.go.
+// binary encoding of package summarycodec.
 func encodeSummary(s *trace.Summary) []byte {
-	return appendSummaryBinary([]byte{summaryFormatHTTP}, s)
+	return summarycodec.Append([]byte{summaryFormatHTTP}, s)
 }
 
 // decodeSummary reads every stored form: the binary one written now, the
@@ -24,7 +30,7 @@ func decodeSummary(v []byte) (*trace.Summary, error) {
 	}
 	switch v[0] {
 	case summaryFormatHTTP, summaryFormatRoots, summaryFormatBinary:
-		return decodeSummaryBinary(v[1:], v[0])
+		return summarycodec.Decode(v[1:], summarycodec.Format(v[0]))
 	case summaryFormatJSON:
 		s := new(trace.Summary)
 		if err := json.Unmarshal(v[1:], s); err != nil {
@@ -41,5 +47,5 @@ func sameContent(a, b *trace.Summary) bool {
 	ac, bc := *a, *b
 	ac.Revision, ac.UpdatedAt = 0, 0
 	bc.Revision, bc.UpdatedAt = 0, 0
-	return bytes.Equal(appendSummaryBinary(nil, &ac), appendSummaryBinary(nil, &bc))
+	return bytes.Equal(summarycodec.Append(nil, &ac), summarycodec.Append(nil, &bc))
 }

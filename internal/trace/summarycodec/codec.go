@@ -1,35 +1,50 @@
-package local
+// Package summarycodec is the binary encoding of trace summaries that the
+// storage engines keep: the embedded engine as Pebble values, the
+// ClickHouse engine in its summaries table. FindTraces decodes one summary
+// per result and service graphs read thousands, so decoding speed matters:
+// encoding/json took ~40 µs for a 10-document trace, this ~10× less.
+//
+// Integers are varints, floats 8 bytes big endian, booleans bit sets.
+// Strings are interned per summary: 0 then a length-prefixed literal the
+// first time, i+1 for the i-th distinct string after that (service names
+// repeat in every node, annotation and user). Lists are a count and their
+// elements; an absent pointer is count 0. internal/store/local/FORMAT.md
+// has the field order.
+//
+// TestRoundTrip fills every field of trace.Summary by reflection, so a
+// field added there and not here fails the tests.
+package summarycodec
 
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 
 	"github.com/lightbox-tracing/lightbox/internal/trace"
 )
 
-// The binary summary encoding (summaryFormatBinary). FindTraces decodes one
-// summary per result and service graphs read thousands, so decoding speed
-// matters: JSON took ~40 µs for a 10-document trace, this ~10× less.
-//
-// Integers are varints, floats 8 bytes big endian, booleans bit sets.
-// Strings are interned per summary: 0 then a length-prefixed literal the
-// first time, i+1 for the i-th distinct string after that (service names
-// repeat in every node, annotation and user). Lists are a count and their
-// elements; an absent pointer is count 0. FORMAT.md has the field order.
-//
-// TestSummaryCodecRoundTrip fills every field of trace.Summary by
-// reflection, so a field added there and not here fails the build's tests.
-//
-// Root causes come after the graph, and the graph's HTTP lists after them,
-// so that the encodings written before those existed (summaryFormatBinary,
-// summaryFormatRoots) are this one cut short and still decode.
+// Format says which version of the encoding a stored summary is in; an
+// engine records it beside the bytes (the embedded engine as a summary
+// value's first byte, with the same numbers). Each version is the next one
+// cut short: root causes come after the graph, and the graph's HTTP lists
+// after them, so that summaries written before those existed still decode.
+type Format byte
 
-// summaryFormatHTTP is the format byte of the encoding with root causes and
-// the graph's HTTP lists (trace.Node.HTTP, trace.Edge.HTTP), which filter
-// expressions read for http.* inside service() and edge() blocks.
-const summaryFormatHTTP byte = 4
+const (
+	// FormatBinary has no root causes and no graph HTTP lists.
+	FormatBinary Format = 2
+	// FormatRoots adds the root causes.
+	FormatRoots Format = 3
+	// FormatHTTP adds the graph's HTTP lists (trace.Node.HTTP,
+	// trace.Edge.HTTP), which filter expressions read for http.* inside
+	// service() and edge() blocks. Append writes it.
+	FormatHTTP Format = 4
+)
+
+// Current is the format Append writes.
+const Current = FormatHTTP
 
 type encoder struct {
 	b       []byte
@@ -95,7 +110,9 @@ func (e *encoder) observations(os []trace.Observation) {
 	}
 }
 
-func appendSummaryBinary(b []byte, s *trace.Summary) []byte {
+// Append appends the encoding of s in format Current to b. Equal summaries
+// encode to equal bytes (annotation keys are sorted).
+func Append(b []byte, s *trace.Summary) []byte {
 	e := encoder{b: b, strings: make(map[string]int)}
 	e.string(s.ID)
 	e.varint(s.Revision)
@@ -417,11 +434,16 @@ func (d *decoder) entities(m int) []trace.RootCauseEntity {
 	return d.ents[n : n+m : n+m]
 }
 
-// decodeSummaryBinary decodes appendSummaryBinary's encoding as format
-// wrote it: summaryFormatHTTP, or one of the shorter earlier forms
-// (summaryFormatRoots without the graph's HTTP lists, summaryFormatBinary
-// without root causes either).
-func decodeSummaryBinary(b []byte, format byte) (*trace.Summary, error) {
+// Decode decodes a summary encoded in format: FormatHTTP as Append writes
+// it, or one of the shorter earlier forms (FormatRoots without the graph's
+// HTTP lists, FormatBinary without root causes either). Any input, however
+// corrupt, gives a summary or an error, never a panic.
+func Decode(b []byte, format Format) (*trace.Summary, error) {
+	switch format {
+	case FormatBinary, FormatRoots, FormatHTTP:
+	default:
+		return nil, fmt.Errorf("summary format %d is unknown", format)
+	}
 	d := decoder{b: b, strings: make([]string, 0, 32)}
 	s := new(trace.Summary)
 	s.ID = d.string()
@@ -495,12 +517,12 @@ func decodeSummaryBinary(b []byte, format byte) (*trace.Summary, error) {
 			}
 		}
 	}
-	if format >= summaryFormatRoots {
+	if format >= FormatRoots {
 		s.FaultRootCauses = d.rootCauses()
 		s.ErrorRootCauses = d.rootCauses()
 		s.ResponseTimeRootCauses = d.rootCauses()
 	}
-	if format >= summaryFormatHTTP {
+	if format >= FormatHTTP {
 		for i := range s.Graph.Nodes {
 			nd := &s.Graph.Nodes[i]
 			nd.HTTP = d.httpList()

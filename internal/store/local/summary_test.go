@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lightbox-tracing/lightbox/internal/trace"
+	"github.com/lightbox-tracing/lightbox/internal/trace/summarycodec"
 )
 
 // filledSummary sets every field of a trace.Summary, nested ones included,
@@ -76,6 +77,19 @@ func fill(v reflect.Value, n *int) {
 		}
 	default:
 		panic(fmt.Sprintf("fill: add a case for %s", v.Type()))
+	}
+}
+
+// The stored format bytes are the codec's format numbers.
+func TestSummaryFormatBytes(t *testing.T) {
+	for b, f := range map[byte]summarycodec.Format{
+		summaryFormatBinary: summarycodec.FormatBinary,
+		summaryFormatRoots:  summarycodec.FormatRoots,
+		summaryFormatHTTP:   summarycodec.Current,
+	} {
+		if b != byte(f) {
+			t.Errorf("format byte %d stands for codec format %d", b, f)
+		}
 	}
 }
 
