@@ -58,6 +58,17 @@ server() {
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <timezone>UTC</timezone>
+  <!-- ZSTD for every part, inserted or merged: Lightbox's raw documents and
+       summaries take 35-60 % less disk than with the default LZ4
+       (docs/deploy-clickhouse.md). Servers from 20.1 get per-column CODECs
+       from Lightbox's schema instead. -->
+  <compression>
+    <case>
+      <min_part_size>0</min_part_size>
+      <min_part_size_ratio>0</min_part_size_ratio>
+      <method>zstd</method>
+    </case>
+  </compression>
   <mark_cache_size>268435456</mark_cache_size>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <max_concurrent_queries>100</max_concurrent_queries>

@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -326,10 +325,6 @@ func (s *Store) appendSummary(w *rowWriter, id string, t *traceRows, latest []do
 	sum.Revision = int64(len(t.rows))
 	now := s.now()
 	sum.UpdatedAt = float64(now.UnixNano()) / 1e9
-	js, err := json.Marshal(sum)
-	if err != nil {
-		return err
-	}
 	w.u16(homeDay(tid, sum.StartTime))
 	w.str(id)
 	w.u64(uint64(sum.Revision))
@@ -338,7 +333,7 @@ func (s *Store) appendSummary(w *rowWriter, id string, t *traceRows, latest []do
 	w.u64(orderedTime(sum.StartTime))
 	w.u64(orderedTime(sum.EndTime))
 	w.strs(sum.Terms())
-	w.bytes(js)
+	w.bytes(encodeSummary(sum))
 	return nil
 }
 

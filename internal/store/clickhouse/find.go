@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -193,8 +192,8 @@ func (s *Store) loadNewest(ctx context.Context, ids []string) (map[string]newest
 		}
 	}
 	for id, js := range raw {
-		sum := new(trace.Summary)
-		if err := json.Unmarshal(js, sum); err != nil {
+		sum, err := decodeSummary(js)
+		if err != nil {
 			return nil, fmt.Errorf("cannot decode the summary of %s: %w", id, err)
 		}
 		out[id] = newestSummary{rev: out[id].rev, sum: sum}

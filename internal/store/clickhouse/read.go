@@ -81,6 +81,11 @@ func (s *Store) loadRows(ctx context.Context, ids []string, withRaw bool) (map[s
 			if r.err != nil {
 				break
 			}
+			if withRaw {
+				if row.raw, err = unpackDoc(row.raw, tid, row.id); err != nil {
+					return nil, fmt.Errorf("cannot read document %s of trace %s: %w", row.id, tid, err)
+				}
+			}
 			t := out[tid]
 			if t == nil {
 				t = &traceRows{}
@@ -172,6 +177,9 @@ func (s *Store) fetchRaw(ctx context.Context, need map[string][]*docRow) error {
 			tid, id, stamp, raw := r.str(), r.str(), r.u64(), r.bytes()
 			if r.err != nil {
 				break
+			}
+			if raw, err = unpackDoc(raw, tid, id); err != nil {
+				return fmt.Errorf("cannot read document %s of trace %s: %w", id, tid, err)
 			}
 			for _, row := range need[tid] {
 				if row.id == id && row.stamp == stamp {

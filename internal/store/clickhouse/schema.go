@@ -126,6 +126,14 @@ var migrations = []migration{
 			l.replicated("Replacing", "seq", "all", "{shard}-{replica}", "config")+" ORDER BY (kind, name)")
 		return out
 	}},
+	// Version 2 changes what rows hold, not the tables: documents are
+	// stored without the trace and document IDs their columns hold
+	// (docform.go) and summaries in the binary encoding (summaryform.go).
+	// Rows of version 1 stay as they are and read alike, until retention
+	// drops their days. Recording the version makes a Lightbox from before
+	// it refuse the database instead of misreading the new rows: stop
+	// older nodes before starting newer ones.
+	{2, "documents without their IDs, binary summaries", func(layout) []string { return nil }},
 }
 
 // migrate creates the database and brings the schema to the newest

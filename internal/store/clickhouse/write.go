@@ -36,6 +36,7 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 	w := rowWriter{b: make([]byte, 0, 256*len(docs))}
 	first := s.nextStamps(len(docs))
 	seen := make(map[string]bool)
+	var packed []byte
 	for i, d := range docs {
 		tid, err := segment.ParseTraceID(d.TraceID)
 		if err != nil {
@@ -52,7 +53,8 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 		} else {
 			w.u8(1)
 		}
-		w.bytes(d.Raw)
+		packed = appendPacked(packed[:0], d.Raw, id, d.ID)
+		w.bytes(packed)
 		req.docs[id] = append(req.docs[id], cachedDoc{id: d.ID, stamp: first + uint64(i), raw: d.Raw})
 		if !seen[id] {
 			seen[id] = true
