@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -237,69 +239,97 @@ const (
 	msb = 0x8080808080808080
 )
 
-// plain8 says whether none of the eight bytes in x needs a look: no
-// control character (< 0x20), quote, backslash or non-ASCII byte. The
-// usual SWAR tests: a byte b < n sets the top bit of (x - n·lsb) &^ x, a
-// zero byte (of x ^ c·lsb, for b == c) likewise.
-func plain8(x uint64) bool {
-	if x&msb != 0 {
-		return false
-	}
-	hasLess := (x - 0x20*lsb) &^ x & msb
+// attention8 flags (with the top bit of the byte) the bytes of x that a
+// JSON string cannot hold as they are: quote, backslash, control
+// characters, and the first bytes of non-ASCII characters, which are
+// checked for UTF-8. Only the lowest flag is exact (a borrow may flag a
+// byte above it), which is all the caller uses.
+func attention8(x uint64) uint64 {
+	hasLess := (x - 0x20*lsb) &^ x
 	q := x ^ '"'*lsb
-	hasQuote := (q - lsb) &^ q & msb
+	hasQuote := (q - lsb) &^ q
 	b := x ^ '\\'*lsb
-	hasBackslash := (b - lsb) &^ b & msb
-	return hasLess|hasQuote|hasBackslash == 0
+	hasBackslash := (b - lsb) &^ b
+	return (x | hasLess | hasQuote | hasBackslash) & msb
 }
 
 // appendJSONString appends s as a JSON string. Bytes that are not UTF-8
 // become U+FFFD, as encoding/json does, so the body is always valid JSON.
+//
+// Documents are dense with quotes, each of which becomes two bytes, so
+// rather than appending runs it writes into room reserved up front, eight
+// bytes at a time: a word is stored whole, and the output advances past
+// its plain bytes only.
 func appendJSONString(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
+	// Room for every byte escaped as two, the quotes, and one word of
+	// slack; the rarer six-byte escapes reserve their own.
+	dst = slices.Grow(dst, 2*len(s)+10)
+	n := len(dst)
+	out := dst[:cap(dst)]
+	out[n] = '"'
+	n++
 	for i := 0; i < len(s); {
-		// Eight plain bytes at a time: most of a document needs no
-		// escaping.
-		for i+8 <= len(s) && plain8(binary.LittleEndian.Uint64(s[i:])) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
+		if i+8 <= len(s) {
+			x := binary.LittleEndian.Uint64(s[i:])
+			binary.LittleEndian.PutUint64(out[n:], x)
+			m := attention8(x)
+			if m == 0 {
+				i += 8
+				n += 8
+				continue
+			}
+			k := bits.TrailingZeros64(m) / 8
+			i += k
+			n += k
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if !escapes[c] {
+				out[n] = c
+				n++
 				i++
 				continue
 			}
-			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"', '\\':
-				dst = append(dst, '\\', c)
+				out[n], out[n+1] = '\\', c
+				n += 2
 			case '\n':
-				dst = append(dst, '\\', 'n')
+				out[n], out[n+1] = '\\', 'n'
+				n += 2
 			case '\r':
-				dst = append(dst, '\\', 'r')
+				out[n], out[n+1] = '\\', 'r'
+				n += 2
 			case '\t':
-				dst = append(dst, '\\', 't')
+				out[n], out[n+1] = '\\', 't'
+				n += 2
 			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				out = reserve(out, n, 6+2*(len(s)-i)+10)
+				n += copy(out[n:], []byte{'\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]})
 			}
 			i++
-			start = i
 			continue
 		}
 		r, size := utf8.DecodeRune(s[i:])
 		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
+			out = reserve(out, n, 6+2*(len(s)-i)+10)
+			n += copy(out[n:], `\ufffd`)
 			i++
-			start = i
 			continue
 		}
+		n += copy(out[n:], s[i:i+size])
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	out[n] = '"'
+	return out[:n+1]
+}
+
+// reserve returns out (in use up to n) with at least need bytes of room
+// after n.
+func reserve(out []byte, n, need int) []byte {
+	if len(out)-n >= need {
+		return out
+	}
+	out = slices.Grow(out[:n], need)
+	return out[:cap(out)]
 }

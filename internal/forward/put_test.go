@@ -69,3 +69,22 @@ func TestUpstreamErrorCodes(t *testing.T) {
 		t.Errorf("classify(no response) = %s, want %s", r, ResultNetworkError)
 	}
 }
+
+// BenchmarkAppendJSONString escapes the documents the real X-Ray SDKs
+// sent (../shared fixtures, copied in testdata) into a request body.
+func BenchmarkAppendJSONString(b *testing.B) {
+	docs := fixtureDocuments(b)
+	var size int
+	for _, d := range docs {
+		size += len(d)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	var body []byte
+	for b.Loop() {
+		body = body[:0]
+		for _, d := range docs {
+			body = appendJSONString(body, d)
+		}
+	}
+}

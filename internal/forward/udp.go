@@ -50,9 +50,12 @@ type Receiver struct {
 	opts  ReceiverOptions
 	conn  *net.UDPConn
 	inode uint64
-	docs  *docmetrics.Documents
-	rbuf  prometheus.Gauge
-	rlog  *rateLog
+	// granted is the receive buffer the kernel gave the socket, which
+	// paces the reader; 0 when unknown.
+	granted int
+	docs    *docmetrics.Documents
+	rbuf    prometheus.Gauge
+	rlog    *rateLog
 
 	stopping atomic.Bool
 	started  atomic.Bool
@@ -104,6 +107,7 @@ func (f *Forwarder) Listen(opts ReceiverOptions) (*Receiver, error) {
 
 func (r *Receiver) setReadBuffer() {
 	granted, forced, err := udpsock.SetReadBuffer(r.conn, r.opts.ReadBuffer)
+	r.granted = granted
 	if err != nil {
 		r.opts.Logger.Warn("cannot enlarge the UDP receive buffer; segments may be lost in bursts", "err", err)
 		return
@@ -129,18 +133,15 @@ func (r *Receiver) Start() {
 }
 
 func (r *Receiver) run() {
-	buf := make([]byte, maxDatagram)
+	br := newBatchReader(r.conn, r.granted)
 	for {
-		n, _, flags, _, err := r.conn.ReadMsgUDPAddrPort(buf, nil)
-		if err != nil {
+		if err := br.next(r.handle); err != nil {
 			if r.stopping.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			r.rlog.warn("read_error", "cannot read UDP datagram", "err", err)
+			r.rlog.warn("read_error", "cannot read UDP datagrams", "err", err)
 			time.Sleep(time.Millisecond) // an error that repeats must not spin
-			continue
 		}
-		r.handle(buf[:n], flags&udpsock.MsgTrunc != 0 || n == maxDatagram)
 	}
 }
 
