@@ -9,7 +9,8 @@ func TestPackedDocumentRoundTrip(t *testing.T) {
 	const tid, id = "1-6553f100-0123456789abcdef01234567", "00000000000000d1"
 	f := func(name, raw, traceID, id string, wantShorter bool) {
 		t.Helper()
-		packed := appendPacked(nil, []byte(raw), traceID, id)
+		var p packer
+		packed := p.appendPacked(nil, []byte(raw), traceID, id)
 		got, err := unpackDoc(packed, traceID, id)
 		if err != nil || !bytes.Equal(got, []byte(raw)) {
 			t.Errorf("%s: %q packed as %q unpacked as %q, %v", name, raw, packed, got, err)
@@ -28,6 +29,11 @@ func TestPackedDocumentRoundTrip(t *testing.T) {
 	f("empty IDs", doc, "", "", false)
 	f("empty", "", tid, id, false)
 	f("ID inside the trace ID", tid, tid, tid[3:11], true)
+	f("times", `{"start_time":1700000000.123456,"end_time":1700000000.023456,"x":[0000000000.000000,9999999999.999999]}`, tid, id, true)
+	f("time-like digits", `{"a":123456789012.1234567,"b":1700000000.12345,"c":-1700000000.123456e3,"d":"1700000000.123456"}`, tid, id, false)
+	f("entity IDs", `{"parent_id":"00000000000000d2","x":"0123456789abcdef","y":"0123456789ABCDEF","z":"0123456789abcdefg"}`, tid, id, true)
+	f("own ID quoted", `{"id":"`+id+`"}`, tid, id, true)
+	f("ID-like at the end", `"0123456789abcdef`, tid, id, false)
 }
 
 // Rows written by schema version 1 hold the document as received.
@@ -40,7 +46,7 @@ func TestUnpackVersion1(t *testing.T) {
 }
 
 func TestUnpackRejectsBadReferences(t *testing.T) {
-	for _, b := range []string{"\x00\x02\x00", "\x00\x02a\x00\x07b"} {
+	for _, b := range []string{"\x00\x02", "\x00\x02\x01\x00", "\x00\x02\x03a\x00\x07", "\x00\x02\x02\x00\x03", "\x00\x02\x02\x00\x04\x01", "\x00\x02\x00\x01", "\x00\x02\x09short"} {
 		if got, err := unpackDoc([]byte(b), "t", "i"); err == nil {
 			t.Errorf("%q unpacked as %q without error", b, got)
 		}
@@ -51,7 +57,8 @@ func FuzzPackedDocument(f *testing.F) {
 	f.Add([]byte(`{"trace_id":"1-6553f100-0123456789abcdef01234567","id":"00000000000000d1"}`), "1-6553f100-0123456789abcdef01234567", "00000000000000d1")
 	f.Add([]byte("\x00\x01\x00"), "\x00", "\x01")
 	f.Fuzz(func(t *testing.T, raw []byte, traceID, id string) {
-		got, err := unpackDoc(appendPacked(nil, raw, traceID, id), traceID, id)
+		var p packer
+		got, err := unpackDoc(p.appendPacked(nil, raw, traceID, id), traceID, id)
 		if err != nil || !bytes.Equal(got, raw) {
 			t.Fatalf("%q with IDs %q, %q came back as %q, %v", raw, traceID, id, got, err)
 		}

@@ -192,7 +192,7 @@ func (s *Store) loadNewest(ctx context.Context, ids []string) (map[string]newest
 		}
 	}
 	for id, js := range raw {
-		sum, err := decodeSummary(js)
+		sum, err := decodeSummary(js, id)
 		if err != nil {
 			return nil, fmt.Errorf("cannot decode the summary of %s: %w", id, err)
 		}

@@ -36,7 +36,10 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 	w := rowWriter{b: make([]byte, 0, 256*len(docs))}
 	first := s.nextStamps(len(docs))
 	seen := make(map[string]bool)
-	var packed []byte
+	var (
+		pk     packer
+		packed []byte
+	)
 	for i, d := range docs {
 		tid, err := segment.ParseTraceID(d.TraceID)
 		if err != nil {
@@ -53,7 +56,7 @@ func (s *Store) WriteSegments(ctx context.Context, docs []*segment.Document) err
 		} else {
 			w.u8(1)
 		}
-		packed = appendPacked(packed[:0], d.Raw, id, d.ID)
+		packed = pk.appendPacked(packed[:0], d.Raw, id, d.ID)
 		w.bytes(packed)
 		req.docs[id] = append(req.docs[id], cachedDoc{id: d.ID, stamp: first + uint64(i), raw: d.Raw})
 		if !seen[id] {

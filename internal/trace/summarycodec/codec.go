@@ -41,6 +41,10 @@ const (
 	// trace.Edge.HTTP), which filter expressions read for http.* inside
 	// service() and edge() blocks. Append writes it.
 	FormatHTTP Format = 4
+	// FormatCompact is FormatHTTP with compact floats (compact.go), for
+	// stores that compress whole columns of summaries: AppendCompact
+	// writes it.
+	FormatCompact Format = 5
 )
 
 // Current is the format Append writes.
@@ -49,12 +53,17 @@ const Current = FormatHTTP
 type encoder struct {
 	b       []byte
 	strings map[string]int
+	floats  *floatTable // FormatCompact only
 }
 
 func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
 func (e *encoder) varint(v int64)   { e.b = binary.AppendVarint(e.b, v) }
 func (e *encoder) byte(v byte)      { e.b = append(e.b, v) }
 func (e *encoder) float(f float64) {
+	if e.floats != nil {
+		e.compactFloat(f)
+		return
+	}
 	e.b = binary.BigEndian.AppendUint64(e.b, math.Float64bits(f))
 }
 
@@ -114,6 +123,16 @@ func (e *encoder) observations(os []trace.Observation) {
 // encode to equal bytes (annotation keys are sorted).
 func Append(b []byte, s *trace.Summary) []byte {
 	e := encoder{b: b, strings: make(map[string]int)}
+	return e.summary(s)
+}
+
+// AppendCompact appends the encoding of s in FormatCompact to b.
+func AppendCompact(b []byte, s *trace.Summary) []byte {
+	e := encoder{b: b, strings: make(map[string]int), floats: newFloatTable()}
+	return e.summary(s)
+}
+
+func (e *encoder) summary(s *trace.Summary) []byte {
 	e.string(s.ID)
 	e.varint(s.Revision)
 	e.float(s.StartTime)
@@ -249,6 +268,7 @@ type decoder struct {
 	strings []string
 	err     error
 	ents    []trace.RootCauseEntity // arena the root causes' entity paths are cut from
+	floats  *floatList              // FormatCompact only
 }
 
 func (d *decoder) fail() {
@@ -289,6 +309,9 @@ func (d *decoder) byte() byte {
 }
 
 func (d *decoder) float() float64 {
+	if d.floats != nil {
+		return d.compactFloat()
+	}
 	if len(d.b) < 8 {
 		d.fail()
 		return 0
@@ -439,12 +462,14 @@ func (d *decoder) entities(m int) []trace.RootCauseEntity {
 // HTTP lists, FormatBinary without root causes either). Any input, however
 // corrupt, gives a summary or an error, never a panic.
 func Decode(b []byte, format Format) (*trace.Summary, error) {
+	d := decoder{b: b, strings: make([]string, 0, 32)}
 	switch format {
 	case FormatBinary, FormatRoots, FormatHTTP:
+	case FormatCompact:
+		d.floats = new(floatList)
 	default:
 		return nil, fmt.Errorf("summary format %d is unknown", format)
 	}
-	d := decoder{b: b, strings: make([]string, 0, 32)}
 	s := new(trace.Summary)
 	s.ID = d.string()
 	s.Revision = d.varint()
