@@ -13,6 +13,7 @@ import (
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // awsCLI returns Debian's AWS CLI v2 (installed by .ci/run). Off CI a
@@ -54,8 +55,8 @@ func runCLI(t *testing.T, srv *server.Server, out any, args ...string) (stderr s
 
 func TestAWSCLIv2(t *testing.T) {
 	awsCLI(t)
-	srv := startServer(t, t.TempDir())
-	c := xrayClient(srv)
+	srv := servertest.Start(t, server.Config{})
+	c := servertest.XRayClient(srv)
 
 	// 250 traces: more than two pages of summaries, so the CLI's
 	// auto-pagination must get a fresh token every time.

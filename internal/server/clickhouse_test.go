@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/xray/types"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // clickhouseURL is the ClickHouse the tests use ($LIGHTBOX_CLICKHOUSE_URL,
@@ -92,22 +92,8 @@ func clickhouseDatabase(t *testing.T, url, cluster string) string {
 // startNode runs a Lightbox in-process with the given storage.
 func startNode(t *testing.T, cfg server.Config) *server.Server {
 	t.Helper()
-	cfg.UDPAddr, cfg.TCPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg.ClickHouse.AssembleDelay = 20 * time.Millisecond
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return srv
+	return servertest.Start(t, cfg, servertest.ShutdownTimeout(30*time.Second))
 }
 
 // shopTrace is one trace of three services, as three segment documents:
@@ -207,7 +193,7 @@ var compareFilters = []string{
 func collect(t *testing.T, srv *server.Server, ids []string, from, to time.Time) answers {
 	t.Helper()
 	ctx := context.Background()
-	c := xrayClient(srv)
+	c := servertest.XRayClient(srv)
 	a := answers{Summaries: map[string]string{}, Traces: map[string][]string{}}
 	for _, f := range compareFilters {
 		in := &awsxray.GetTraceSummariesInput{StartTime: &from, EndTime: &to}
@@ -357,7 +343,7 @@ func nodesAgree(t *testing.T, cfgs ...server.ClickHouseConfig) {
 	for _, cfg := range cfgs {
 		n := startNode(t, server.Config{Storage: server.StorageClickHouse, Retention: retention, ClickHouse: cfg})
 		nodes = append(nodes, n)
-		clients = append(clients, xrayClient(n))
+		clients = append(clients, servertest.XRayClient(n))
 	}
 	embedded := startNode(t, server.Config{DataDir: t.TempDir()})
 	k := len(nodes)
@@ -373,14 +359,14 @@ func nodesAgree(t *testing.T, cfgs ...server.ClickHouseConfig) {
 		put(t, clients[i%k], docs[2])
 		put(t, clients[(i+1)%k], docs[1])
 		put(t, clients[(i+2)%k], docs[0])
-		put(t, xrayClient(embedded), docs...)
+		put(t, servertest.XRayClient(embedded), docs...)
 	}
 	ctx := context.Background()
 	if _, err := clients[0].CreateGroup(ctx, &awsxray.CreateGroupInput{GroupName: aws.String("api-faults"),
 		FilterExpression: aws.String(`service("api") { fault }`)}); err != nil {
 		t.Fatalf("CreateGroup through node 0: %v", err)
 	}
-	if _, err := xrayClient(embedded).CreateGroup(ctx, &awsxray.CreateGroupInput{GroupName: aws.String("api-faults"),
+	if _, err := servertest.XRayClient(embedded).CreateGroup(ctx, &awsxray.CreateGroupInput{GroupName: aws.String("api-faults"),
 		FilterExpression: aws.String(`service("api") { fault }`)}); err != nil {
 		t.Fatalf("CreateGroup on the embedded engine: %v", err)
 	}

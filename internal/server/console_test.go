@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,12 +11,13 @@ import (
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // The console shares the API's port: its screens are GETs, the API's
 // operations POSTs, and /healthz and /metrics stay where they were.
 func TestConsoleAndAPIShareThePort(t *testing.T) {
-	srv := startServer(t, t.TempDir())
+	srv := servertest.Start(t, server.Config{})
 	base := "http://" + srv.TCPAddr().String()
 	get := func(path string) (int, string, http.Header) {
 		t.Helper()
@@ -52,7 +52,7 @@ func TestConsoleAndAPIShareThePort(t *testing.T) {
 // foreign Origin are refused. The console's own requests (same-origin) and
 // the AWS CLI/SDKs (which send neither header) pass.
 func TestCrossSiteRequestsAreRefused(t *testing.T) {
-	srv := startServer(t, t.TempDir())
+	srv := servertest.Start(t, server.Config{})
 	base := "http://" + srv.TCPAddr().String()
 	post := func(path, body string, header map[string]string) int {
 		t.Helper()
@@ -96,7 +96,7 @@ func TestCrossSiteRequestsAreRefused(t *testing.T) {
 	}
 
 	// The real aws-sdk-go-v2 client changes and reads through the same port.
-	xc := xrayClient(srv)
+	xc := servertest.XRayClient(srv)
 	ctx := context.Background()
 	if _, err := xc.CreateGroup(ctx, &awsxray.CreateGroupInput{GroupName: aws.String("sdk"), FilterExpression: aws.String("error")}); err != nil {
 		t.Fatalf("SDK CreateGroup: %v", err)
@@ -124,8 +124,8 @@ func TestCrossSiteRequestsAreRefused(t *testing.T) {
 // to panic while closing what it had opened).
 func TestSecondServerOnSameDataDirFails(t *testing.T) {
 	dir := t.TempDir()
-	startServer(t, dir)
-	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	servertest.Start(t, server.Config{DataDir: dir})
+	srv, err := server.New(servertest.Config(t, server.Config{DataDir: dir}))
 	if err == nil {
 		srv.Shutdown(context.Background())
 		t.Fatal("a second server opened a data directory in use")

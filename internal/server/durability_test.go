@@ -1,19 +1,14 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"os/signal"
 	"regexp"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -22,60 +17,13 @@ import (
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
-// childEnv makes the test binary act as a Lightbox server process, so that
-// the parent test can kill it with SIGKILL like a crash would.
-const childEnv = "LIGHTBOX_TEST_CHILD_DATA_DIR"
-
 func TestMain(m *testing.M) {
-	if dir := os.Getenv(childEnv); dir != "" {
-		runChild(dir)
-		return
-	}
+	// The kill -9 tests run the test binary again as a server process.
+	servertest.ServeIfChild(server.Config{})
 	os.Exit(m.Run())
-}
-
-func runChild(dir string) {
-	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: dir,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	srv.Start()
-	fmt.Printf("READY %s %s\n", srv.UDPAddr(), srv.TCPAddr())
-	// Like `lightbox serve`: SIGTERM flushes and exits; SIGKILL just dies.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	if err := srv.Shutdown(context.Background()); err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
-
-// startChild starts a server process on dir and returns its addresses.
-func startChild(t *testing.T, dir string) (cmd *exec.Cmd, udp, tcp string) {
-	t.Helper()
-	cmd = exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "READY ") {
-		t.Fatalf("child did not start: %q %v", line, err)
-	}
-	f := strings.Fields(line)
-	return cmd, f[1], f[2]
 }
 
 func segmentDoc(traceID string, i int, now float64) string {
@@ -89,8 +37,9 @@ func segmentDoc(traceID string, i int, now float64) string {
 // one second) is there after a restart.
 func TestAcknowledgedSegmentsSurviveKill9(t *testing.T) {
 	dir := t.TempDir()
-	cmd, udpAddr, tcpAddr := startChild(t, dir)
-	c := awsxray.New(awsxray.Options{BaseEndpoint: aws.String("http://" + tcpAddr), Region: "us-east-1"})
+	child := servertest.StartChild(t, dir)
+	cmd, udpAddr, tcpAddr := child.Cmd, child.UDPAddr, child.TCPAddr
+	c := servertest.XRayClientAt(tcpAddr)
 
 	now := float64(time.Now().UnixNano()) / 1e9
 	traceAPI := fmt.Sprintf("1-%08x-%024x", int64(now), 1)
@@ -128,8 +77,8 @@ func TestAcknowledgedSegmentsSurviveKill9(t *testing.T) {
 	}
 	cmd.Wait()
 
-	srv := startServer(t, dir)
-	bt, err := xrayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceAPI, traceUDP}})
+	srv := servertest.Start(t, server.Config{DataDir: dir})
+	bt, err := servertest.XRayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceAPI, traceUDP}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +96,8 @@ func TestAcknowledgedSegmentsSurviveKill9(t *testing.T) {
 // (well before the batcher's next flush), and expects every document on disk.
 func TestSIGTERMFlushesEverythingAccepted(t *testing.T) {
 	dir := t.TempDir()
-	cmd, udpAddr, tcpAddr := startChild(t, dir)
+	child := servertest.StartChild(t, dir)
+	cmd, udpAddr, tcpAddr := child.Cmd, child.UDPAddr, child.TCPAddr
 	now := float64(time.Now().UnixNano()) / 1e9
 	traceID := fmt.Sprintf("1-%08x-%024x", int64(now), 3)
 	const n = 1000
@@ -170,8 +120,8 @@ func TestSIGTERMFlushesEverythingAccepted(t *testing.T) {
 		t.Fatalf("server exited with %v after SIGTERM", err)
 	}
 
-	srv := startServer(t, dir)
-	bt, err := xrayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceID}})
+	srv := servertest.Start(t, server.Config{DataDir: dir})
+	bt, err := servertest.XRayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceID}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -20,66 +18,11 @@ import (
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 	"github.com/aws/aws-sdk-go-v2/service/xray/types"
 	"github.com/aws/aws-xray-sdk-go/instrumentation/awsv2"
-	"github.com/aws/aws-xray-sdk-go/strategy/sampling"
 	"github.com/aws/aws-xray-sdk-go/xray"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
-
-// startServer runs a whole Lightbox in-process on ephemeral loopback ports.
-func startServer(t *testing.T, dir string) *server.Server {
-	t.Helper()
-	srv, err := server.New(server.Config{
-		UDPAddr: "127.0.0.1:0",
-		TCPAddr: "127.0.0.1:0",
-		DataDir: dir,
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return srv
-}
-
-// xrayClient is the real aws-sdk-go-v2 X-Ray client pointed at Lightbox.
-func xrayClient(srv *server.Server) *awsxray.Client {
-	return awsxray.New(awsxray.Options{
-		BaseEndpoint: aws.String("http://" + srv.TCPAddr().String()),
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLIGHTBOX", "secret", ""),
-	})
-}
-
-// sdkContext configures the real aws-xray-sdk-go to send to the server and
-// to sample every request.
-func sdkContext(t *testing.T, srv *server.Server) context.Context {
-	t.Helper()
-	all, err := sampling.NewLocalizedStrategyFromJSONBytes([]byte(`{"version":2,"default":{"fixed_target":100000,"rate":1.0},"rules":[]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	emitter, err := xray.NewDefaultEmitter(srv.UDPAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, err := xray.ContextWithConfig(context.Background(), xray.Config{
-		DaemonAddr:       srv.UDPAddr().String(),
-		Emitter:          emitter,
-		SamplingStrategy: all,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
 
 // startS3Stub answers S3 PutObject like S3 does, on loopback (nothing real
 // can run here; the client and its X-Ray instrumentation are real).
@@ -155,39 +98,9 @@ func startApp(t *testing.T, ctx context.Context, s3URL string) string {
 	return frontend.URL
 }
 
-// waitForTraces polls GetTraceSummaries until n traces are summarized.
-func waitForTraces(t *testing.T, c *awsxray.Client, start, end time.Time, n int) []types.TraceSummary {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var all []types.TraceSummary
-		p := awsxray.NewGetTraceSummariesPaginator(c, &awsxray.GetTraceSummariesInput{StartTime: &start, EndTime: &end})
-		for p.HasMorePages() {
-			out, err := p.NextPage(context.Background())
-			if err != nil {
-				t.Fatalf("GetTraceSummaries: %v", err)
-			}
-			all = append(all, out.TraceSummaries...)
-		}
-		complete := 0
-		for _, s := range all {
-			if !aws.ToBool(s.IsPartial) {
-				complete++
-			}
-		}
-		if len(all) == n && complete == n {
-			return all
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GetTraceSummaries returned %d traces (%d complete), want %d", len(all), complete, n)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func TestRealSDKTracesAreQueryableWithRealClient(t *testing.T) {
-	srv := startServer(t, t.TempDir())
-	ctx := sdkContext(t, srv)
+	srv := servertest.Start(t, server.Config{})
+	ctx := servertest.XRaySDKContext(t, srv.UDPAddr())
 	front := startApp(t, ctx, startS3Stub(t).URL)
 
 	begin := time.Now().Add(-time.Minute)
@@ -203,9 +116,9 @@ func TestRealSDKTracesAreQueryableWithRealClient(t *testing.T) {
 		}
 	}
 	end := time.Now().Add(time.Minute)
-	c := xrayClient(srv)
+	c := servertest.XRayClient(srv)
 
-	sums := waitForTraces(t, c, begin, end, len(statuses))
+	sums := servertest.WaitForTraces(t, c, begin, end, len(statuses))
 	var faults, errs, throttles int
 	byStatus := map[int32]types.TraceSummary{}
 	for _, s := range sums {

@@ -12,11 +12,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestHealthzAndMetrics(t *testing.T) {
-	srv := startServer(t, t.TempDir())
+	srv := servertest.Start(t, server.Config{})
 	resp, err := http.Get("http://" + srv.TCPAddr().String() + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +28,7 @@ func TestHealthzAndMetrics(t *testing.T) {
 		t.Fatalf("/healthz = %d, want 200", resp.StatusCode)
 	}
 	// One API call so that the latency histogram has a series.
-	if _, err := xrayClient(srv).GetSamplingRules(context.Background(), &awsxray.GetSamplingRulesInput{}); err != nil {
+	if _, err := servertest.XRayClient(srv).GetSamplingRules(context.Background(), &awsxray.GetSamplingRulesInput{}); err != nil {
 		t.Fatal(err)
 	}
 	resp, err = http.Get("http://" + srv.TCPAddr().String() + "/metrics")
@@ -45,7 +47,7 @@ func TestHealthzAndMetrics(t *testing.T) {
 // TestBadDatagramsAreCountedAndDoNotDisturbGoodOnes interleaves broken
 // datagrams with good ones over real UDP.
 func TestBadDatagramsAreCountedAndDoNotDisturbGoodOnes(t *testing.T) {
-	srv := startServer(t, t.TempDir())
+	srv := servertest.Start(t, server.Config{})
 	conn, err := net.Dial("udp", srv.UDPAddr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +79,7 @@ func TestBadDatagramsAreCountedAndDoNotDisturbGoodOnes(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	for {
-		bt, err := xrayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceID}})
+		bt, err := servertest.XRayClient(srv).BatchGetTraces(context.Background(), &awsxray.BatchGetTracesInput{TraceIds: []string{traceID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,12 +138,12 @@ func metricSum(t *testing.T, srv interface {
 // TestPutTraceSegmentsIsCounted checks the API path keeps the same document
 // counters as UDP, under source="api".
 func TestPutTraceSegmentsIsCounted(t *testing.T) {
-	srv := startServer(t, t.TempDir())
+	srv := servertest.Start(t, server.Config{})
 	now := float64(time.Now().UnixNano()) / 1e9
 	traceID := fmt.Sprintf("1-%08x-%024x", int64(now), 9)
 	docs := []string{segmentDoc(traceID, 1, now), segmentDoc(traceID, 2, now), segmentDoc(traceID, 3, now),
 		`{"trace_id":"` + traceID + `","id":"nothex","name":"x","start_time":1,"end_time":2}`, `{`}
-	out, err := xrayClient(srv).PutTraceSegments(context.Background(), &awsxray.PutTraceSegmentsInput{TraceSegmentDocuments: docs})
+	out, err := servertest.XRayClient(srv).PutTraceSegments(context.Background(), &awsxray.PutTraceSegmentsInput{TraceSegmentDocuments: docs})
 	if err != nil {
 		t.Fatal(err)
 	}

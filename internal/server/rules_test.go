@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,11 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 	"github.com/aws/aws-sdk-go-v2/service/xray/types"
-	"github.com/aws/aws-xray-sdk-go/daemoncfg"
 	"github.com/aws/aws-xray-sdk-go/strategy/sampling"
 	"github.com/aws/aws-xray-sdk-go/xray"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // A sampling rule created through the API survives a restart of the
@@ -27,14 +26,13 @@ import (
 // applies it: no trace for the rule's path, Default for the others.
 func TestSamplingRulesSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	first, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: dir,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	first, err := server.New(servertest.Config(t, server.Config{DataDir: dir}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	first.Start()
 	ctx := context.Background()
-	_, err = xrayClient(first).CreateSamplingRule(ctx, &awsxray.CreateSamplingRuleInput{SamplingRule: &types.SamplingRule{
+	_, err = servertest.XRayClient(first).CreateSamplingRule(ctx, &awsxray.CreateSamplingRuleInput{SamplingRule: &types.SamplingRule{
 		RuleName: aws.String("no-health"), ResourceARN: aws.String("*"), Priority: aws.Int32(1), FixedRate: 0, ReservoirSize: 0,
 		ServiceName: aws.String("*"), ServiceType: aws.String("*"), Host: aws.String("*"), HTTPMethod: aws.String("*"),
 		URLPath: aws.String("/health"), Version: aws.Int32(1),
@@ -42,7 +40,7 @@ func TestSamplingRulesSurviveRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateSamplingRule: %v", err)
 	}
-	_, err = xrayClient(first).CreateSamplingRule(ctx, &awsxray.CreateSamplingRuleInput{SamplingRule: &types.SamplingRule{
+	_, err = servertest.XRayClient(first).CreateSamplingRule(ctx, &awsxray.CreateSamplingRuleInput{SamplingRule: &types.SamplingRule{
 		RuleName: aws.String("all-orders"), ResourceARN: aws.String("*"), Priority: aws.Int32(2), FixedRate: 1, ReservoirSize: 0,
 		ServiceName: aws.String("*"), ServiceType: aws.String("*"), Host: aws.String("*"), HTTPMethod: aws.String("*"),
 		URLPath: aws.String("/orders*"), Version: aws.Int32(1),
@@ -54,32 +52,14 @@ func TestSamplingRulesSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := startServer(t, dir)
+	srv := servertest.Start(t, server.Config{DataDir: dir})
 	// With AWS_CA_BUNDLE set, the SDK's new session rewrites
 	// http.DefaultClient's transport while other strategies' pollers use
 	// it (a race inside aws-sdk-go v1); plain HTTP needs no bundle.
 	t.Setenv("AWS_CA_BUNDLE", "")
-	strategy, err := sampling.NewCentralizedStrategy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoints, err := daemoncfg.GetDaemonEndpointsFromString("tcp:" + srv.TCPAddr().String() + " udp:" + srv.UDPAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	strategy.LoadDaemonEndpoints(endpoints)
+	strategy := servertest.CentralizedSampler(t, srv.TCPAddr(), srv.UDPAddr())
 	health := &sampling.Request{Host: "app", Method: "GET", URL: "/health", ServiceName: "app"}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		d := strategy.ShouldTrace(health)
-		if d.Rule != nil && *d.Rule == "no-health" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the SDK never applied the stored rule (last decision %+v)", d)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	servertest.WaitForRule(t, strategy, health, "no-health", 15*time.Second)
 	other := &sampling.Request{Host: "app", Method: "GET", URL: "/orders", ServiceName: "app"}
 	var healthSampled, otherSampled int
 	for range 300 {
@@ -119,7 +99,7 @@ func TestSamplingRulesSurviveRestart(t *testing.T) {
 			_ = resp.Body.Close()
 		}
 	}
-	traces := waitForTraces(t, xrayClient(srv), start, time.Now().Add(time.Minute), 10)
+	traces := servertest.WaitForTraces(t, servertest.XRayClient(srv), start, time.Now().Add(time.Minute), 10)
 	for _, tr := range traces {
 		if tr.Http == nil || !strings.Contains(aws.ToString(tr.Http.HttpURL), "/orders/") {
 			t.Errorf("trace %s is not an /orders request: %+v", aws.ToString(tr.Id), tr.Http)

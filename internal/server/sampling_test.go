@@ -4,8 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-xray-sdk-go/daemoncfg"
 	"github.com/aws/aws-xray-sdk-go/strategy/sampling"
+	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // TestSDKCentralizedSamplingLoadsDefaultRule points the real aws-xray-sdk-go
@@ -13,28 +14,10 @@ import (
 // POST /GetSamplingRules, quirk 5) and expects it to adopt X-Ray's Default
 // rule instead of its local fallback.
 func TestSDKCentralizedSamplingLoadsDefaultRule(t *testing.T) {
-	srv := startServer(t, t.TempDir())
-	strategy, err := sampling.NewCentralizedStrategy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoints, err := daemoncfg.GetDaemonEndpointsFromString("tcp:" + srv.TCPAddr().String() + " udp:" + srv.UDPAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	strategy.LoadDaemonEndpoints(endpoints)
+	srv := servertest.Start(t, server.Config{})
+	strategy := servertest.CentralizedSampler(t, srv.TCPAddr(), srv.UDPAddr())
 	req := &sampling.Request{Host: "frontend", Method: "GET", URL: "/upload", ServiceName: "frontend"}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		d := strategy.ShouldTrace(req)
-		if d.Rule != nil && *d.Rule == "Default" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the SDK never applied Lightbox's Default rule (last decision %+v)", d)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	servertest.WaitForRule(t, strategy, req, "Default", 15*time.Second)
 	// Default is 1 request/s then 5 %: of 200 requests in well under a
 	// second, the reservoir takes at most a couple and the rate about 10.
 	sampled := 0
