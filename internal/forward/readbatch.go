@@ -30,6 +30,7 @@ type batchReader struct {
 	msgs     []ipv4.Message
 	paced    bool
 	capacity float64 // bytes the kernel lets wait in the socket
+	free     func()  // releases the slots' memory
 
 	roundStart time.Time // when the last read that drained the socket returned
 	roundCost  float64   // kernel bytes read since then
@@ -38,7 +39,7 @@ type batchReader struct {
 const (
 	// batchSlots is how many datagrams one read takes at most. Every
 	// slot can hold the largest datagram (64 KiB of address space), but
-	// only the pages a datagram fills become resident.
+	// only the pages a datagram fills become resident (see allocSlots).
 	batchSlots = 32
 	// maxPace bounds the wait between reads.
 	maxPace = 50 * time.Millisecond
@@ -60,8 +61,10 @@ func newBatchReader(conn *net.UDPConn, capacity int) *batchReader {
 		capacity:   float64(capacity),
 		roundStart: time.Now(),
 	}
+	var mem []byte
+	mem, r.free = allocSlots(batchSlots * maxDatagram)
 	for i := range r.msgs {
-		r.msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+		r.msgs[i].Buffers = [][]byte{mem[i*maxDatagram : (i+1)*maxDatagram : (i+1)*maxDatagram]}
 	}
 	if a, ok := conn.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil && a.IP != nil {
 		pc := ipv6.NewPacketConn(conn)
@@ -72,6 +75,9 @@ func newBatchReader(conn *net.UDPConn, capacity int) *batchReader {
 	}
 	return r
 }
+
+// close releases the slots; the reader must not be used after it.
+func (r *batchReader) close() { r.free() }
 
 // next waits for datagrams and calls fn for each one read, with its bytes
 // (valid only during the call) and whether it was cut short.

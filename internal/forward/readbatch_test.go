@@ -53,6 +53,7 @@ func TestBatchReaderReadsManyPerCall(t *testing.T) {
 	}
 	defer conn.Close()
 	br := newBatchReader(conn, 0)
+	defer br.close()
 	br.paced = false
 
 	c, err := net.DialUDP("udp", nil, conn.LocalAddr().(*net.UDPAddr))
@@ -100,6 +101,7 @@ func TestBatchReaderIPv6(t *testing.T) {
 	}
 	defer conn.Close()
 	br := newBatchReader(conn, 0)
+	defer br.close()
 	c, err := net.DialUDP("udp6", nil, conn.LocalAddr().(*net.UDPAddr))
 	if err != nil {
 		t.Fatal(err)

@@ -134,6 +134,7 @@ func (r *Receiver) Start() {
 
 func (r *Receiver) run() {
 	br := newBatchReader(r.conn, r.granted)
+	defer br.close()
 	for {
 		if err := br.next(r.handle); err != nil {
 			if r.stopping.Load() || errors.Is(err, net.ErrClosed) {
