@@ -36,9 +36,10 @@ type ReceiverOptions struct {
 
 // Receiver reads segment documents from UDP, the X-Ray daemon protocol
 // (a header line, then the document), and hands them straight to the
-// forwarder: one goroutine reads, checks (scanDocuments) and buffers each
-// datagram, with no queue in between, because the forwarder's buffer is
-// already the bound on what waits and offering to it never blocks.
+// forwarder: one goroutine reads datagrams in batches (batchReader),
+// checks (scanDocuments) and buffers each, with no queue in between,
+// because the forwarder's buffer is already the bound on what waits and
+// offering to it never blocks.
 //
 // It replaces, for `lightbox daemon`, the store's listener (package
 // daemon), whose full decoding and queue hand-offs cost three times the
