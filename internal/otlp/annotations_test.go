@@ -2,8 +2,6 @@ package otlp_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // TestConfiguredAnnotationsAreFilterable: attributes named in
@@ -21,9 +20,8 @@ import (
 // annotations, dots turned to "_", and a filter expression on them finds
 // the trace through GetTraceSummaries.
 func TestConfiguredAnnotationsAreFilterable(t *testing.T) {
-	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", OTLPHTTPAddr: "127.0.0.1:0",
-		OTLPAnnotations: []string{"http.route", "otel.resource.service.version"},
-		DataDir:         t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := server.New(servertest.Config(t, server.Config{OTLPHTTPAddr: servertest.AnyLoopbackPort,
+		OTLPAnnotations: []string{"http.route", "otel.resource.service.version"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +45,7 @@ func TestConfiguredAnnotationsAreFilterable(t *testing.T) {
 		t.Fatal(err)
 	}
 	end := time.Now().Add(time.Minute)
-	c := xrayClient(srv)
+	c := servertest.XRayClient(srv)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, err := c.GetTraceSummaries(context.Background(), &awsxray.GetTraceSummariesInput{StartTime: &begin, EndTime: &end,

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // oneGoodOneBad is a request with a valid span and one whose trace ID is
@@ -145,7 +146,7 @@ func TestHTTPRejectsBadPayloads(t *testing.T) {
 	}
 
 	// The good span of the partial successes was stored.
-	getTrace(t, xrayClient(srv), "1-01020304-05060708090a0b0c0d0e0f10", 1)
+	getTrace(t, servertest.XRayClient(srv), "1-01020304-05060708090a0b0c0d0e0f10", 1)
 	for result, want := range map[string]float64{"invalid": 8, "partial": 2, "ok": 1} {
 		if got := requests(t, srv, "http", result); got != want {
 			t.Errorf(`lightbox_otlp_requests_total{protocol="http",result=%q} = %v, want %v`, result, got, want)
@@ -219,7 +220,7 @@ func TestGRPCRejectsBadPayloads(t *testing.T) {
 	if ps := resp.PartialSuccess(); ps.RejectedSpans() != 1 || !strings.Contains(ps.ErrorMessage(), "trace_id is empty or all zeros") {
 		t.Errorf("partial success = %d %q, want 1 rejected span and why", ps.RejectedSpans(), ps.ErrorMessage())
 	}
-	getTrace(t, xrayClient(srv), "1-01020304-05060708090a0b0c0d0e0f10", 1)
+	getTrace(t, servertest.XRayClient(srv), "1-01020304-05060708090a0b0c0d0e0f10", 1)
 	if got, want := [2]float64{requests(t, srv, "grpc", "invalid"), requests(t, srv, "grpc", "partial")}, [2]float64{1, 1}; got != want {
 		t.Errorf("gRPC invalid/partial requests counted %v, want %v", got, want)
 	}

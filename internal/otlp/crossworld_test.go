@@ -3,13 +3,11 @@ package otlp_test
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-xray-sdk-go/strategy/sampling"
 	"github.com/aws/aws-xray-sdk-go/xray"
 	xrayotel "go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel/attribute"
@@ -18,31 +16,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
-
-// xraySDKContext configures the real aws-xray-sdk-go to send every
-// request's segments to the server over UDP.
-func xraySDKContext(t *testing.T, srv *server.Server) context.Context {
-	t.Helper()
-	all, err := sampling.NewLocalizedStrategyFromJSONBytes([]byte(`{"version":2,"default":{"fixed_target":100000,"rate":1.0},"rules":[]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	emitter, err := xray.NewDefaultEmitter(srv.UDPAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, err := xray.ContextWithConfig(context.Background(), xray.Config{
-		DaemonAddr:       srv.UDPAddr().String(),
-		Emitter:          emitter,
-		SamplingStrategy: all,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
 
 // TestOneTraceAcrossXRayAndOpenTelemetry: a request enters "frontend"
 // (aws-xray-sdk-go), which calls "orders" (OpenTelemetry SDK with the AWS
@@ -52,8 +27,8 @@ func xraySDKContext(t *testing.T, srv *server.Server) context.Context {
 // graph has the edges frontend → orders → billing.
 func TestOneTraceAcrossXRayAndOpenTelemetry(t *testing.T) {
 	srv := startServer(t)
-	c := xrayClient(srv)
-	xctx := xraySDKContext(t, srv)
+	c := servertest.XRayClient(srv)
+	xctx := servertest.XRaySDKContext(t, srv.UDPAddr())
 
 	billing := httptest.NewServer(xray.HandlerWithContext(xctx, xray.NewFixedSegmentNamer("billing"),
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "billed") })))
@@ -165,8 +140,8 @@ func TestOneTraceAcrossXRayAndOpenTelemetry(t *testing.T) {
 // GetTraceSummaries' default TraceId time range at the time of the request.
 func TestRandomW3CTraceIntoXRaySDKService(t *testing.T) {
 	srv := startServer(t)
-	c := xrayClient(srv)
-	xctx := xraySDKContext(t, srv)
+	c := servertest.XRayClient(srv)
+	xctx := servertest.XRaySDKContext(t, srv.UDPAddr())
 	billing := httptest.NewServer(xray.HandlerWithContext(xctx, xray.NewFixedSegmentNamer("billing"),
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "billed") })))
 	t.Cleanup(billing.Close)

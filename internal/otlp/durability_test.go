@@ -1,57 +1,27 @@
 package otlp_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
-	"os/exec"
-	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
-// childEnv makes the test binary act as a Lightbox server process, so that
-// a test can kill it with SIGKILL as a crash would.
-const childEnv = "LIGHTBOX_OTLP_TEST_CHILD_DATA_DIR"
-
 func TestMain(m *testing.M) {
-	if dir := os.Getenv(childEnv); dir != "" {
-		runChild(dir)
-		return
-	}
+	// The kill -9 test runs the test binary again as a server process.
+	servertest.ServeIfChild(otlpConfig(""))
 	os.Exit(m.Run())
-}
-
-func runChild(dir string) {
-	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0",
-		OTLPHTTPAddr: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	srv.Start()
-	fmt.Printf("READY %s %s\n", srv.OTLPGRPCAddr(), srv.OTLPHTTPAddr())
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	srv.Shutdown(context.Background())
-	os.Exit(0)
 }
 
 // traceRequest is n two-span traces (a server span and a child) whose
@@ -89,23 +59,8 @@ func traceRequest(first, n int) (ptraceotlp.ExportRequest, []string) {
 // restart: an answer means the spans are durable.
 func TestAcknowledgedSpansSurviveKill9(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "READY ") {
-		t.Fatalf("child did not start: %q %v", line, err)
-	}
-	addrs := strings.Fields(line)
-	conn, err := grpc.NewClient(addrs[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	child := servertest.StartChild(t, dir)
+	conn, err := grpc.NewClient(child.OTLPGRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +81,7 @@ func TestAcknowledgedSpansSurviveKill9(t *testing.T) {
 				}
 			} else {
 				body, _ := req.MarshalProto()
-				resp, err := httpPost("http://"+addrs[2]+"/v1/traces", body)
+				resp, err := httpPost("http://"+child.OTLPHTTPAddr+"/v1/traces", body)
 				if err != nil || resp != 200 {
 					t.Errorf("HTTP export: %d %v", resp, err)
 					return
@@ -138,32 +93,15 @@ func TestAcknowledgedSpansSurviveKill9(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := child.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
+	child.Cmd.Wait()
 	if len(acked) != requests*perRequest {
 		t.Fatalf("%d traces acknowledged, want %d", len(acked), requests*perRequest)
 	}
 
-	srv := startServerOn(t, dir)
-	c := xrayClient(srv)
-	found := 0
-	for i := 0; i < len(acked); i += 100 {
-		ids := acked[i:min(i+100, len(acked))]
-		p := awsxray.NewBatchGetTracesPaginator(c, &awsxray.BatchGetTracesInput{TraceIds: ids})
-		for p.HasMorePages() {
-			page, err := p.NextPage(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, tr := range page.Traces {
-				if len(tr.Segments) == 1 && strings.Contains(aws.ToString(tr.Segments[0].Document), `"step"`) {
-					found++
-				}
-			}
-		}
-	}
+	found := countWholeTraces(t, servertest.XRayClient(startServerOn(t, dir)), acked)
 	t.Logf("%d of %d acknowledged traces found after SIGKILL and restart", found, len(acked))
 	if found != len(acked) {
 		t.Errorf("after SIGKILL and restart %d of %d acknowledged traces are whole", found, len(acked))

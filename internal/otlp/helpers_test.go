@@ -5,60 +5,60 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 	"github.com/aws/aws-sdk-go-v2/service/xray/types"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
-// startServer runs a whole Lightbox in-process, every listener on an
-// ephemeral loopback port.
+// otlpConfig is the configuration the tests run Lightbox with: both OTLP
+// receivers on ephemeral loopback ports, data in dir ("" for a fresh
+// directory).
+func otlpConfig(dir string) server.Config {
+	return server.Config{OTLPGRPCAddr: servertest.AnyLoopbackPort, OTLPHTTPAddr: servertest.AnyLoopbackPort, DataDir: dir}
+}
+
+// startServer runs a whole Lightbox in-process with both OTLP receivers on.
 func startServer(t testing.TB) *server.Server {
 	t.Helper()
-	return startServerOn(t, t.TempDir())
+	return servertest.Start(t, otlpConfig(""))
 }
 
 // startServerOn is startServer on a given data directory.
 func startServerOn(t testing.TB, dir string) *server.Server {
 	t.Helper()
-	srv, err := server.New(server.Config{
-		UDPAddr:      "127.0.0.1:0",
-		TCPAddr:      "127.0.0.1:0",
-		OTLPGRPCAddr: "127.0.0.1:0",
-		OTLPHTTPAddr: "127.0.0.1:0",
-		DataDir:      dir,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return srv
+	return servertest.Start(t, otlpConfig(dir))
 }
 
-// xrayClient is the real aws-sdk-go-v2 X-Ray client pointed at Lightbox.
-func xrayClient(srv *server.Server) *awsxray.Client {
-	return awsxray.New(awsxray.Options{
-		BaseEndpoint: aws.String("http://" + srv.TCPAddr().String()),
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLIGHTBOX", "secret", ""),
-	})
+// countWholeTraces reads the traces ids back through BatchGetTraces and
+// counts those that are whole: the one segment traceRequest made, with
+// its "step" subsegment.
+func countWholeTraces(t *testing.T, c *awsxray.Client, ids []string) int {
+	t.Helper()
+	found := 0
+	for i := 0; i < len(ids); i += 100 {
+		p := awsxray.NewBatchGetTracesPaginator(c, &awsxray.BatchGetTracesInput{TraceIds: ids[i:min(i+100, len(ids))]})
+		for p.HasMorePages() {
+			page, err := p.NextPage(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tr := range page.Traces {
+				if len(tr.Segments) == 1 && strings.Contains(aws.ToString(tr.Segments[0].Document), `"step"`) {
+					found++
+				}
+			}
+		}
+	}
+	return found
 }
 
 // xrayID is the X-Ray form of an OTel trace ID.

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // newProvider is a real OTel SDK tracer provider batching into exp.
@@ -67,7 +68,7 @@ func checkout(ctx context.Context, tr trace.Tracer) trace.TraceID {
 // request's time, and the service graph edge.
 func TestSDKExportersReachTheXRayAPI(t *testing.T) {
 	srv := startServer(t)
-	c := xrayClient(srv)
+	c := servertest.XRayClient(srv)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name    string

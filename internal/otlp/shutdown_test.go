@@ -2,21 +2,17 @@ package otlp_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // TestShutdownKeepsEveryAcknowledgedSpan: senders export over OTLP/gRPC
@@ -25,8 +21,7 @@ import (
 // shutdown fail, and their senders would retry).
 func TestShutdownKeepsEveryAcknowledgedSpan(t *testing.T) {
 	dir := t.TempDir()
-	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0",
-		OTLPHTTPAddr: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := server.New(servertest.Config(t, otlpConfig(dir)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,22 +83,7 @@ func TestShutdownKeepsEveryAcknowledgedSpan(t *testing.T) {
 		t.Fatal("no export was acknowledged before the shutdown")
 	}
 
-	c := xrayClient(startServerOn(t, dir))
-	found := 0
-	for i := 0; i < len(acked); i += 100 {
-		p := awsxray.NewBatchGetTracesPaginator(c, &awsxray.BatchGetTracesInput{TraceIds: acked[i:min(i+100, len(acked))]})
-		for p.HasMorePages() {
-			page, err := p.NextPage(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, tr := range page.Traces {
-				if len(tr.Segments) == 1 && strings.Contains(aws.ToString(tr.Segments[0].Document), `"step"`) {
-					found++
-				}
-			}
-		}
-	}
+	found := countWholeTraces(t, servertest.XRayClient(startServerOn(t, dir)), acked)
 	t.Logf("%d of %d traces acknowledged around the shutdown found after a restart", found, len(acked))
 	if found != len(acked) {
 		t.Errorf("%d of %d acknowledged traces found after shutdown and restart", found, len(acked))

@@ -12,9 +12,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/lightbox-tracing/lightbox/internal/server"
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestHealthzAndMetrics(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-xray-sdk-go/strategy/sampling"
+
 	"github.com/lightbox-tracing/lightbox/internal/server"
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
