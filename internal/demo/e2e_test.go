@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 	"github.com/aws/aws-sdk-go-v2/service/xray/types"
 
 	lightbox "github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -35,28 +35,14 @@ var (
 
 // startLightbox runs a whole Lightbox in-process on ephemeral loopback
 // ports and returns it with a real aws-sdk-go-v2 X-Ray client for its API.
+// The client's idle connections are closed before the server shuts down,
+// so that the goroutine leak check sees none of them.
 func startLightbox(t *testing.T) (*lightbox.Server, *awsxray.Client) {
 	t.Helper()
-	srv, err := lightbox.New(lightbox.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
+	srv := servertest.Start(t, lightbox.Config{})
 	tr := newTransport()
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("lightbox shutdown: %v", err)
-		}
-	})
-	c := awsxray.New(awsxray.Options{
-		BaseEndpoint: aws.String("http://" + srv.TCPAddr().String()),
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		HTTPClient:   &http.Client{Transport: tr},
-	})
+	t.Cleanup(tr.CloseIdleConnections)
+	c := servertest.XRayClient(srv, func(o *awsxray.Options) { o.HTTPClient = &http.Client{Transport: tr} })
 	return srv, c
 }
 

@@ -3,7 +3,6 @@ package xraydaemon
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,52 +10,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
-	"github.com/aws/aws-xray-sdk-go/daemoncfg"
 	"github.com/aws/aws-xray-sdk-go/strategy/sampling"
 	"github.com/aws/aws-xray-sdk-go/xray"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
-
-// startLightbox runs `lightbox serve` in-process on ephemeral ports.
-func startLightbox(t *testing.T) *server.Server {
-	t.Helper()
-	srv, err := server.New(server.Config{
-		UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: t.TempDir(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("server shutdown: %v", err)
-		}
-	})
-	return srv
-}
 
 // startApp runs "frontend" → "backend", both instrumented with the real
 // aws-xray-sdk-go sending to daemonUDP and sampling every request.
 func startApp(t *testing.T, daemonUDP net.Addr) string {
 	t.Helper()
-	all, err := sampling.NewLocalizedStrategyFromJSONBytes([]byte(`{"version":2,"default":{"fixed_target":100000,"rate":1.0},"rules":[]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	emitter, err := xray.NewDefaultEmitter(daemonUDP.(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, err := xray.ContextWithConfig(context.Background(), xray.Config{DaemonAddr: daemonUDP.String(), Emitter: emitter, SamplingStrategy: all})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := servertest.XRaySDKContext(t, daemonUDP)
 	backend := httptest.NewServer(xray.HandlerWithContext(ctx, xray.NewFixedSegmentNamer("backend"),
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "labels") })))
 	t.Cleanup(backend.Close)
@@ -84,7 +50,7 @@ func startApp(t *testing.T, daemonUDP net.Addr) string {
 // real X-Ray client.
 func TestRealSDKThroughDaemonToLightbox(t *testing.T) {
 	isolateAWS(t)
-	srv := startLightbox(t)
+	srv := servertest.Start(t, server.Config{})
 	d := startDaemon(t, Config{Endpoint: "http://" + srv.TCPAddr().String(), NoSign: true})
 	url := startApp(t, d.UDPAddr())
 	start := time.Now().Add(-time.Minute)
@@ -100,8 +66,7 @@ func TestRealSDKThroughDaemonToLightbox(t *testing.T) {
 			t.Fatalf("app answered %d", resp.StatusCode)
 		}
 	}
-	c := awsxray.New(awsxray.Options{BaseEndpoint: aws.String("http://" + srv.TCPAddr().String()), Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")})
+	c := servertest.XRayClient(srv)
 	var ids []string
 	waitFor(t, "5 complete traces in Lightbox", func() bool {
 		out, err := c.GetTraceSummaries(context.Background(), &awsxray.GetTraceSummariesInput{StartTime: &start, EndTime: aws.Time(time.Now().Add(time.Minute))})
@@ -150,20 +115,9 @@ func TestRealSDKThroughDaemonToLightbox(t *testing.T) {
 // adopt its Default rule.
 func TestSDKCentralizedSamplingThroughDaemon(t *testing.T) {
 	isolateAWS(t)
-	srv := startLightbox(t)
+	srv := servertest.Start(t, server.Config{})
 	d := startDaemon(t, Config{Endpoint: "http://" + srv.TCPAddr().String(), NoSign: true})
-	strategy, err := sampling.NewCentralizedStrategy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoints, err := daemoncfg.GetDaemonEndpointsFromString("tcp:" + d.TCPAddr().String() + " udp:" + d.UDPAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	strategy.LoadDaemonEndpoints(endpoints)
+	strategy := servertest.CentralizedSampler(t, d.TCPAddr(), d.UDPAddr())
 	req := &sampling.Request{Host: "frontend", Method: "GET", URL: "/upload", ServiceName: "frontend"}
-	waitFor(t, "the SDK to apply Lightbox's Default rule through the daemon", func() bool {
-		dec := strategy.ShouldTrace(req)
-		return dec.Rule != nil && *dec.Rule == "Default"
-	})
+	servertest.WaitForRule(t, strategy, req, "Default", 20*time.Second)
 }
