@@ -123,7 +123,7 @@ func (l *Listener) write(b *batch) {
 				"documents", len(b.docs), "attempts", attempt, "err", err)
 			return
 		}
-		l.rlog.warn("store_retry", "cannot write UDP documents; retrying", "documents", len(b.docs), "attempt", attempt, "retry_in", delay, "err", err)
+		l.rlog.Warn("store_retry", "cannot write UDP documents; retrying", "documents", len(b.docs), "attempt", attempt, "retry_in", delay, "err", err)
 		select {
 		case <-time.After(delay):
 		case <-l.writeCtx.Done():

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lightbox-tracing/lightbox/internal/ratelog"
 	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
@@ -24,7 +25,7 @@ type Listener struct {
 	conn  *net.UDPConn
 	inode uint64 // of the socket, to find it in /proc/net/udp; 0 if unknown
 	m     *metrics
-	rlog  *rateLog
+	rlog  *ratelog.Logger
 
 	// inflight and inflightBytes count datagrams from the moment a reader
 	// admits them until they are stored or dropped; they bound the queue.
@@ -96,7 +97,7 @@ func Listen(opts Options) (*Listener, error) {
 		opts:        opts,
 		conn:        conn,
 		m:           newMetrics(),
-		rlog:        newRateLog(opts.Logger, 10*time.Second, 5),
+		rlog:        ratelog.New(opts.Logger, 10*time.Second, 5),
 		rawq:        make(chan datagram, opts.QueueSize),
 		docq:        make([]chan parsed, opts.Writers),
 		retryBase:   100 * time.Millisecond,
@@ -121,20 +122,9 @@ func Listen(opts Options) (*Listener, error) {
 }
 
 func (l *Listener) setReadBuffer() {
-	granted, forced, err := udpsock.SetReadBuffer(l.conn, l.opts.ReadBuffer)
-	if err != nil {
-		l.opts.Logger.Warn("cannot enlarge the UDP receive buffer; segments may be lost in bursts", "err", err)
-		return
+	if granted := udpsock.EnlargeReadBuffer(l.conn, l.opts.ReadBuffer, l.opts.Logger); granted > 0 {
+		l.m.readBufferSize.Set(float64(granted))
 	}
-	l.m.readBufferSize.Set(float64(granted))
-	// Less than asked for means SO_RCVBUF was capped by
-	// net.core.rmem_max (SO_RCVBUFFORCE needs CAP_NET_ADMIN).
-	if granted < l.opts.ReadBuffer {
-		l.opts.Logger.Warn("UDP receive buffer is smaller than requested; raise net.core.rmem_max or grant CAP_NET_ADMIN to absorb bursts",
-			"requested", l.opts.ReadBuffer, "granted", granted)
-		return
-	}
-	l.opts.Logger.Info("UDP receive buffer set", "requested", l.opts.ReadBuffer, "granted", granted, "forced", forced)
 }
 
 // LocalAddr is the bound address, with the port the kernel picked when
@@ -229,7 +219,7 @@ func (l *Listener) shutdown(ctx context.Context) error {
 		<-flushed
 		err = fmt.Errorf("cannot flush UDP listener: %w", ctx.Err())
 	}
-	l.rlog.flush()
+	l.rlog.Flush()
 	l.opts.Logger.Info("UDP listener stopped", "addr", l.LocalAddr().String())
 	return err
 }
@@ -257,5 +247,5 @@ func (l *Listener) release(datagrams, bytes int) {
 // drop counts and logs datagrams that will not be stored.
 func (l *Listener) drop(reason string, datagrams int, msg string, args ...any) {
 	l.m.dropped.WithLabelValues(reason).Add(float64(datagrams))
-	l.rlog.warn(reason, msg, args...)
+	l.rlog.Warn(reason, msg, args...)
 }

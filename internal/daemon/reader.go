@@ -20,7 +20,7 @@ func (l *Listener) runReader() {
 			if l.stopping.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			l.rlog.warn("read_error", "cannot read UDP datagram", "err", err)
+			l.rlog.Warn("read_error", "cannot read UDP datagram", "err", err)
 			// Errors that repeat (none are known on Linux) must not spin.
 			time.Sleep(time.Millisecond)
 			continue

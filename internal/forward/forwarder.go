@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lightbox-tracing/lightbox/internal/ratelog"
 	"github.com/lightbox-tracing/lightbox/internal/store"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
@@ -19,7 +20,7 @@ type Forwarder struct {
 	opts Options
 	put  *putter
 	c    counters
-	rlog *rateLog
+	rlog *ratelog.Logger
 
 	bufferedDocs  atomic.Int64
 	bufferedBytes atomic.Int64
@@ -67,7 +68,7 @@ func New(opts Options) (*Forwarder, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Forwarder{opts: opts, put: newPutter(opts), rlog: newRateLog(opts.Logger, 10*time.Second), kick: make(chan struct{}, 1)}
+	f := &Forwarder{opts: opts, put: newPutter(opts), rlog: ratelog.New(opts.Logger, 10*time.Second, 1), kick: make(chan struct{}, 1)}
 	f.cond = sync.NewCond(&f.mu)
 	if opts.SpoolDir != "" {
 		if f.spool, err = openSpool(opts.SpoolDir, opts.SpoolBytes, opts.Logger); err != nil {
@@ -142,7 +143,7 @@ func (f *Forwarder) offer(docs []doc) error {
 			dropped[reasonIndex(ReasonSpoolFull)]++
 		default:
 			dropped[reasonIndex(ReasonSpoolError)]++
-			f.rlog.warn(ReasonSpoolError, "cannot spool segment document", "err", err)
+			f.rlog.Warn(ReasonSpoolError, "cannot spool segment document", "err", err)
 		}
 	}
 	if spooled > 0 {
@@ -154,7 +155,7 @@ func (f *Forwarder) offer(docs []doc) error {
 		}
 		reason := Reasons[i]
 		f.c.dropped[i].Add(int64(n))
-		f.rlog.warn(reason, "dropped segment documents: the forward buffer is full (raise TotalBufferSizeMB / --buffer-memory or the spool size, or check the upstream)",
+		f.rlog.Warn(reason, "dropped segment documents: the forward buffer is full (raise TotalBufferSizeMB / --buffer-memory or the spool size, or check the upstream)",
 			"documents", n, "buffer_bytes", f.opts.BufferBytes, "spool_bytes", f.opts.SpoolBytes)
 	}
 	return nil
@@ -346,7 +347,7 @@ func (f *Forwarder) close(ctx context.Context) error {
 			err = errors.Join(err, cerr)
 		}
 	}
-	f.rlog.flush()
+	f.rlog.Flush()
 	return err
 }
 

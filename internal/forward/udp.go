@@ -14,6 +14,7 @@ import (
 
 	"github.com/lightbox-tracing/lightbox/internal/daemon"
 	"github.com/lightbox-tracing/lightbox/internal/docmetrics"
+	"github.com/lightbox-tracing/lightbox/internal/ratelog"
 	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
@@ -56,7 +57,7 @@ type Receiver struct {
 	granted int
 	docs    *docmetrics.Documents
 	rbuf    prometheus.Gauge
-	rlog    *rateLog
+	rlog    *ratelog.Logger
 
 	stopping atomic.Bool
 	started  atomic.Bool
@@ -93,7 +94,7 @@ func (f *Forwarder) Listen(opts ReceiverOptions) (*Receiver, error) {
 			Name: "lightbox_udp_receive_buffer_bytes",
 			Help: "Receive buffer the kernel granted the UDP socket, in bytes.",
 		}),
-		rlog: newRateLog(opts.Logger, 10*time.Second),
+		rlog: ratelog.New(opts.Logger, 10*time.Second, 1),
 	}
 	r.setReadBuffer()
 	if ino, err := udpsock.Inode(conn); err == nil {
@@ -107,19 +108,10 @@ func (f *Forwarder) Listen(opts ReceiverOptions) (*Receiver, error) {
 }
 
 func (r *Receiver) setReadBuffer() {
-	granted, forced, err := udpsock.SetReadBuffer(r.conn, r.opts.ReadBuffer)
-	r.granted = granted
-	if err != nil {
-		r.opts.Logger.Warn("cannot enlarge the UDP receive buffer; segments may be lost in bursts", "err", err)
-		return
+	r.granted = udpsock.EnlargeReadBuffer(r.conn, r.opts.ReadBuffer, r.opts.Logger)
+	if r.granted > 0 {
+		r.rbuf.Set(float64(r.granted))
 	}
-	r.rbuf.Set(float64(granted))
-	if granted < r.opts.ReadBuffer {
-		r.opts.Logger.Warn("UDP receive buffer is smaller than requested; raise net.core.rmem_max or grant CAP_NET_ADMIN to absorb bursts",
-			"requested", r.opts.ReadBuffer, "granted", granted)
-		return
-	}
-	r.opts.Logger.Debug("UDP receive buffer set", "requested", r.opts.ReadBuffer, "granted", granted, "forced", forced)
 }
 
 // LocalAddr is the bound address.
@@ -141,7 +133,7 @@ func (r *Receiver) run() {
 			if r.stopping.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			r.rlog.warn("read_error", "cannot read UDP datagrams", "err", err)
+			r.rlog.Warn("read_error", "cannot read UDP datagrams", "err", err)
 			time.Sleep(time.Millisecond) // an error that repeats must not spin
 		}
 	}
@@ -189,7 +181,7 @@ func (r *Receiver) handle(b []byte, truncated bool) {
 
 func (r *Receiver) reject(reason, msg string, args ...any) {
 	r.docs.Rejected.WithLabelValues(reason).Inc()
-	r.rlog.warn(reason, msg, args...)
+	r.rlog.Warn(reason, msg, args...)
 }
 
 func reasonOf(err error) string {
@@ -225,7 +217,7 @@ func (r *Receiver) shutdown(ctx context.Context) error {
 		r.handle(b, truncated || len(b) == len(buf))
 		return ctx.Err() == nil
 	})
-	r.rlog.flush()
+	r.rlog.Flush()
 	if err != nil {
 		return fmt.Errorf("cannot take in datagrams queued at shutdown: %w", err)
 	}

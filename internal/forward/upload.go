@@ -13,7 +13,7 @@ func (f *Forwarder) upload(docs []doc) {
 	delay := f.opts.RetryBase
 	for attempt := 1; len(docs) > 0; attempt++ {
 		if f.uploadCtx.Err() != nil {
-			f.rlog.warn(ReasonShutdown, "dropped segment documents: shutdown ended before they were uploaded", "documents", len(docs))
+			f.rlog.Warn(ReasonShutdown, "dropped segment documents: shutdown ended before they were uploaded", "documents", len(docs))
 			f.drop(ReasonShutdown, docs)
 			return
 		}
@@ -45,11 +45,11 @@ func (f *Forwarder) attempt(docs []doc) (retry []doc) {
 		f.c.requests[resultIndex(result)].Add(1)
 		f.setLastErr(err.Error())
 		if result == ResultClientError && f.uploadCtx.Err() == nil {
-			f.rlog.warn(ReasonUpstreamRejected, "dropped segment documents: the upstream refused the batch", "documents", len(docs), "err", err)
+			f.rlog.Warn(ReasonUpstreamRejected, "dropped segment documents: the upstream refused the batch", "documents", len(docs), "err", err)
 			f.drop(ReasonUpstreamRejected, docs)
 			return nil
 		}
-		f.rlog.warn("upload_"+result, "cannot upload segment documents; retrying", "documents", len(docs), "err", err)
+		f.rlog.Warn("upload_"+result, "cannot upload segment documents; retrying", "documents", len(docs), "err", err)
 		return docs
 	}
 	f.c.requests[resultIndex(ResultOK)].Add(1)
@@ -84,7 +84,7 @@ func (f *Forwarder) attempt(docs []doc) (retry []doc) {
 	f.c.sent.Add(int64(len(sent)))
 	f.release(sent)
 	if len(dropped) > 0 {
-		f.rlog.warn(ReasonUpstreamRejected, "dropped segment documents the upstream did not process",
+		f.rlog.Warn(ReasonUpstreamRejected, "dropped segment documents the upstream did not process",
 			"documents", len(dropped), "example_id", dropped[0].id, "error", rejected[dropped[0].id])
 		f.drop(ReasonUpstreamRejected, dropped)
 	}

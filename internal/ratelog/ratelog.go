@@ -1,4 +1,8 @@
-package daemon
+// Package ratelog writes warnings that repeat, such as one per dropped
+// datagram, at a bounded rate: a misbehaving client or an upstream outage
+// produces a few lines every interval, each saying how many like it were
+// held back, instead of flooding the log.
+package ratelog
 
 import (
 	"context"
@@ -7,12 +11,10 @@ import (
 	"time"
 )
 
-// rateLog logs at most burst lines per interval for each key (a drop
-// reason), so that a misbehaving client sending thousands of bad datagrams
-// a second cannot flood the log. The count of lines it held back is
-// attached to the next line logged for the key, or to the line flush
-// writes.
-type rateLog struct {
+// Logger logs at most burst lines per interval for each key (a drop
+// reason). The count of lines it held back is attached to the next line
+// logged for the key, or to the line Flush writes.
+type Logger struct {
 	log      *slog.Logger
 	interval time.Duration
 	burst    int
@@ -28,13 +30,14 @@ type rateWindow struct {
 	suppressed int
 }
 
-func newRateLog(log *slog.Logger, interval time.Duration, burst int) *rateLog {
-	return &rateLog{log: log, interval: interval, burst: burst, now: time.Now, keys: map[string]*rateWindow{}}
+// New returns a Logger writing to log.
+func New(log *slog.Logger, interval time.Duration, burst int) *Logger {
+	return &Logger{log: log, interval: interval, burst: burst, now: time.Now, keys: map[string]*rateWindow{}}
 }
 
-// warn logs msg at Warn level with a "reason" attribute set to key, unless
+// Warn logs msg at Warn level with a "reason" attribute set to key, unless
 // the key already used its lines for this interval.
-func (r *rateLog) warn(key, msg string, args ...any) {
+func (r *Logger) Warn(key, msg string, args ...any) {
 	r.mu.Lock()
 	now := r.now()
 	w := r.keys[key]
@@ -64,9 +67,9 @@ func (r *rateLog) warn(key, msg string, args ...any) {
 	r.log.Log(context.Background(), slog.LevelWarn, msg, attrs...)
 }
 
-// flush reports the lines still held back, so that none go unmentioned
-// when the listener stops.
-func (r *rateLog) flush() {
+// Flush reports the lines still held back, so that none go unmentioned
+// when their writer stops.
+func (r *Logger) Flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for key, w := range r.keys {

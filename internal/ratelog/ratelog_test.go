@@ -1,4 +1,4 @@
-package daemon
+package ratelog
 
 import (
 	"bytes"
@@ -19,18 +19,18 @@ func TestRateLog(t *testing.T) {
 		},
 	}))
 	now := time.Unix(1700000000, 0)
-	r := newRateLog(log, 10*time.Second, 2)
+	r := New(log, 10*time.Second, 2)
 	r.now = func() time.Time { return now }
 
 	for range 5 {
-		r.warn("InvalidJSON", "bad")
+		r.Warn("InvalidJSON", "bad")
 	}
-	r.warn("queue_full", "full") // another key has its own budget
+	r.Warn("queue_full", "full") // another key has its own budget
 	now = now.Add(11 * time.Second)
-	r.warn("InvalidJSON", "bad again")
-	r.warn("InvalidJSON", "bad again")
-	r.warn("InvalidJSON", "bad again") // suppressed, reported by flush
-	r.flush()
+	r.Warn("InvalidJSON", "bad again")
+	r.Warn("InvalidJSON", "bad again")
+	r.Warn("InvalidJSON", "bad again") // suppressed, reported by flush
+	r.Flush()
 
 	want := []string{
 		`level=WARN msg=bad reason=InvalidJSON`,
