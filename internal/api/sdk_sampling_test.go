@@ -10,8 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/xray"
 	"github.com/aws/aws-sdk-go-v2/service/xray/types"
-	"github.com/aws/aws-xray-sdk-go/daemoncfg"
 	sdksampling "github.com/aws/aws-xray-sdk-go/strategy/sampling"
+
+	"github.com/lightbox-tracing/lightbox/internal/servertest/xraysdktest"
 )
 
 // These tests run the real aws-xray-sdk-go centralized sampler against the
@@ -30,16 +31,7 @@ func sdkStrategy(t *testing.T, e *env) *sdksampling.CentralizedStrategy {
 	// earlier strategies' pollers use it: a data race inside the SDK. The
 	// API is plain HTTP on loopback, so no CA bundle is needed.
 	t.Setenv("AWS_CA_BUNDLE", "")
-	s, err := sdksampling.NewCentralizedStrategy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := strings.TrimPrefix(e.srv.URL, "http://")
-	endpoints, err := daemoncfg.GetDaemonEndpointsFromString("tcp:" + addr + " udp:127.0.0.1:2000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.LoadDaemonEndpoints(endpoints)
+	s := xraysdktest.CentralizedSampler(t, strings.TrimPrefix(e.srv.URL, "http://"), "127.0.0.1:2000")
 	sdkStart.Lock()
 	s.ShouldTrace(pathRequest("/start"))
 	sdkStart.Unlock()
@@ -48,23 +40,6 @@ func sdkStrategy(t *testing.T, e *env) *sdksampling.CentralizedStrategy {
 
 func pathRequest(path string) *sdksampling.Request {
 	return &sdksampling.Request{Host: "shop.example", Method: "GET", URL: path, ServiceName: "shop"}
-}
-
-// waitForRule calls ShouldTrace until the decision names rule, keeping
-// statistics flowing so that the SDK polls targets.
-func waitForRule(t *testing.T, s *sdksampling.CentralizedStrategy, req *sdksampling.Request, rule string, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		d := s.ShouldTrace(req)
-		if d.Rule != nil && *d.Rule == rule {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the SDK did not apply rule %q to %s within %v (last decision rule %v)", rule, req.URL, within, aws.ToString(d.Rule))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func countSampled(s *sdksampling.CentralizedStrategy, req *sdksampling.Request, n int) int {
@@ -94,7 +69,7 @@ func TestSDKAppliesRules(t *testing.T) {
 	createRule(t, e.client, "quiet", "/health*", 1, 0, 0)
 	createRule(t, e.client, "everything", "/checkout", 2, 0, 1)
 	s := sdkStrategy(t, e)
-	waitForRule(t, s, pathRequest("/healthz"), "quiet", 10*time.Second)
+	xraysdktest.WaitForRule(t, s, pathRequest("/healthz"), "quiet", 10*time.Second)
 
 	if n := countSampled(s, pathRequest("/healthz"), 300); n != 0 {
 		t.Errorf("sampled %d of 300 requests to /healthz under ReservoirSize 0, FixedRate 0; want none", n)
@@ -117,9 +92,9 @@ func TestSDKPicksUpNewRuleWithoutRestart(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.Now = time.Now })
 	s := sdkStrategy(t, e)
 	req := pathRequest("/healthz")
-	waitForRule(t, s, req, "Default", 10*time.Second)
+	xraysdktest.WaitForRule(t, s, req, "Default", 10*time.Second)
 	createRule(t, e.client, "quiet", "/healthz", 1, 0, 0)
-	waitForRule(t, s, req, "quiet", 25*time.Second)
+	xraysdktest.WaitForRule(t, s, req, "quiet", 25*time.Second)
 	if n := countSampled(s, req, 300); n != 0 {
 		t.Errorf("sampled %d of 300 requests after the quiet rule arrived; want none", n)
 	}
@@ -137,7 +112,7 @@ func TestSDKClientsShareReservoir(t *testing.T) {
 	clients := []*sdksampling.CentralizedStrategy{sdkStrategy(t, e), sdkStrategy(t, e), sdkStrategy(t, e)}
 	req := pathRequest("/shared")
 	for _, c := range clients {
-		waitForRule(t, c, req, "shared", 10*time.Second)
+		xraysdktest.WaitForRule(t, c, req, "shared", 10*time.Second)
 	}
 	// Keep every client busy until each has reported and received its
 	// quota (its first targets poll comes 10–10.2 s after it started);

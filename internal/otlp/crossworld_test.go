@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
+	"github.com/lightbox-tracing/lightbox/internal/servertest/xraysdktest"
 )
 
 // TestOneTraceAcrossXRayAndOpenTelemetry: a request enters "frontend"
@@ -28,7 +29,7 @@ import (
 func TestOneTraceAcrossXRayAndOpenTelemetry(t *testing.T) {
 	srv := startServer(t)
 	c := servertest.XRayClient(srv)
-	xctx := servertest.XRaySDKContext(t, srv.UDPAddr())
+	xctx := xraysdktest.SampleAllContext(t, srv.UDPAddr())
 
 	billing := httptest.NewServer(xray.HandlerWithContext(xctx, xray.NewFixedSegmentNamer("billing"),
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "billed") })))
@@ -141,7 +142,7 @@ func TestOneTraceAcrossXRayAndOpenTelemetry(t *testing.T) {
 func TestRandomW3CTraceIntoXRaySDKService(t *testing.T) {
 	srv := startServer(t)
 	c := servertest.XRayClient(srv)
-	xctx := servertest.XRaySDKContext(t, srv.UDPAddr())
+	xctx := xraysdktest.SampleAllContext(t, srv.UDPAddr())
 	billing := httptest.NewServer(xray.HandlerWithContext(xctx, xray.NewFixedSegmentNamer("billing"),
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "billed") })))
 	t.Cleanup(billing.Close)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
+	"github.com/lightbox-tracing/lightbox/internal/servertest/xraysdktest"
 )
 
 // startS3Stub answers S3 PutObject like S3 does, on loopback (nothing real
@@ -100,7 +101,7 @@ func startApp(t *testing.T, ctx context.Context, s3URL string) string {
 
 func TestRealSDKTracesAreQueryableWithRealClient(t *testing.T) {
 	srv := servertest.Start(t, server.Config{})
-	ctx := servertest.XRaySDKContext(t, srv.UDPAddr())
+	ctx := xraysdktest.SampleAllContext(t, srv.UDPAddr())
 	front := startApp(t, ctx, startS3Stub(t).URL)
 
 	begin := time.Now().Add(-time.Minute)

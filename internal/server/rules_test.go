@@ -19,6 +19,7 @@ import (
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
+	"github.com/lightbox-tracing/lightbox/internal/servertest/xraysdktest"
 )
 
 // A sampling rule created through the API survives a restart of the
@@ -57,9 +58,9 @@ func TestSamplingRulesSurviveRestart(t *testing.T) {
 	// http.DefaultClient's transport while other strategies' pollers use
 	// it (a race inside aws-sdk-go v1); plain HTTP needs no bundle.
 	t.Setenv("AWS_CA_BUNDLE", "")
-	strategy := servertest.CentralizedSampler(t, srv.TCPAddr(), srv.UDPAddr())
+	strategy := xraysdktest.CentralizedSampler(t, srv.TCPAddr().String(), srv.UDPAddr().String())
 	health := &sampling.Request{Host: "app", Method: "GET", URL: "/health", ServiceName: "app"}
-	servertest.WaitForRule(t, strategy, health, "no-health", 15*time.Second)
+	xraysdktest.WaitForRule(t, strategy, health, "no-health", 15*time.Second)
 	other := &sampling.Request{Host: "app", Method: "GET", URL: "/orders", ServiceName: "app"}
 	var healthSampled, otherSampled int
 	for range 300 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
+	"github.com/lightbox-tracing/lightbox/internal/servertest/xraysdktest"
 )
 
 // TestSDKCentralizedSamplingLoadsDefaultRule points the real aws-xray-sdk-go
@@ -16,9 +17,9 @@ import (
 // rule instead of its local fallback.
 func TestSDKCentralizedSamplingLoadsDefaultRule(t *testing.T) {
 	srv := servertest.Start(t, server.Config{})
-	strategy := servertest.CentralizedSampler(t, srv.TCPAddr(), srv.UDPAddr())
+	strategy := xraysdktest.CentralizedSampler(t, srv.TCPAddr().String(), srv.UDPAddr().String())
 	req := &sampling.Request{Host: "frontend", Method: "GET", URL: "/upload", ServiceName: "frontend"}
-	servertest.WaitForRule(t, strategy, req, "Default", 15*time.Second)
+	xraysdktest.WaitForRule(t, strategy, req, "Default", 15*time.Second)
 	// Default is 1 request/s then 5 %: of 200 requests in well under a
 	// second, the reservoir takes at most a couple and the rate about 10.
 	sampled := 0

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -47,13 +46,6 @@ func ServeIfChild(cfg server.Config) {
 		os.Exit(1)
 	}
 	os.Exit(0)
-}
-
-func addrOrOff(a net.Addr) string {
-	if a == nil {
-		return "off"
-	}
-	return a.String()
 }
 
 // A Child is a Lightbox server process started by StartChild.

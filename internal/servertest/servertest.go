@@ -1,13 +1,14 @@
-// Package servertest runs a whole Lightbox in-process for tests and points
-// the real clients at it: the aws-sdk-go-v2 X-Ray client, the
-// aws-xray-sdk-go recorder and sampler. It is test support: only _test.go
-// files import it. Tests in package server itself cannot (servertest
-// imports server); its server_test tests can.
+// Package servertest runs a whole Lightbox in-process (or as a child
+// process) for tests and points the real aws-sdk-go-v2 X-Ray client at it;
+// xraysdktest points the real aws-xray-sdk-go at it. It is test support:
+// only _test.go files import it. Tests in package server itself cannot
+// (servertest imports server); its server_test tests can.
 package servertest
 
 import (
 	"context"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
@@ -79,4 +80,12 @@ func Start(t testing.TB, cfg server.Config, opts ...Option) *server.Server {
 		}
 	})
 	return srv
+}
+
+// addrOrOff is a's host:port, or "off" for a listener left off.
+func addrOrOff(a net.Addr) string {
+	if a == nil {
+		return "off"
+	}
+	return a.String()
 }

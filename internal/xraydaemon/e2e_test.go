@@ -16,13 +16,14 @@ import (
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
+	"github.com/lightbox-tracing/lightbox/internal/servertest/xraysdktest"
 )
 
 // startApp runs "frontend" → "backend", both instrumented with the real
 // aws-xray-sdk-go sending to daemonUDP and sampling every request.
 func startApp(t *testing.T, daemonUDP net.Addr) string {
 	t.Helper()
-	ctx := servertest.XRaySDKContext(t, daemonUDP)
+	ctx := xraysdktest.SampleAllContext(t, daemonUDP)
 	backend := httptest.NewServer(xray.HandlerWithContext(ctx, xray.NewFixedSegmentNamer("backend"),
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "labels") })))
 	t.Cleanup(backend.Close)
@@ -117,7 +118,7 @@ func TestSDKCentralizedSamplingThroughDaemon(t *testing.T) {
 	isolateAWS(t)
 	srv := servertest.Start(t, server.Config{})
 	d := startDaemon(t, Config{Endpoint: "http://" + srv.TCPAddr().String(), NoSign: true})
-	strategy := servertest.CentralizedSampler(t, d.TCPAddr(), d.UDPAddr())
+	strategy := xraysdktest.CentralizedSampler(t, d.TCPAddr().String(), d.UDPAddr().String())
 	req := &sampling.Request{Host: "frontend", Method: "GET", URL: "/upload", ServiceName: "frontend"}
-	servertest.WaitForRule(t, strategy, req, "Default", 20*time.Second)
+	xraysdktest.WaitForRule(t, strategy, req, "Default", 20*time.Second)
 }
