@@ -19,6 +19,7 @@ import (
 
 	"github.com/lightbox-tracing/lightbox/internal/demo"
 	"github.com/lightbox-tracing/lightbox/internal/server"
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -60,18 +61,7 @@ func browserTools(t *testing.T) (node, chromium string) {
 // web/e2e/artifacts.
 func TestConsoleInBrowser(t *testing.T) {
 	node, chromium := browserTools(t)
-	srv, err := server.New(server.Config{UDPAddr: "127.0.0.1:0", TCPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("lightbox shutdown: %v", err)
-		}
-	})
+	srv := servertest.Start(t, server.Config{}, servertest.ShutdownTimeout(20*time.Second))
 	base := "http://" + srv.TCPAddr().String()
 
 	d, err := demo.New(demo.Config{DaemonAddr: srv.UDPAddr().String(), ThrottleRate: 0.4, S3FaultRate: 0.2, LatencyScale: 0.3, Users: 20, Logger: discard})
@@ -79,13 +69,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := d.Close(ctx); err != nil {
-			t.Errorf("demo close: %v", err)
-		}
-	})
+	servertest.StopAtCleanup(t, "close the demo", 20*time.Second, d.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	// A number of requests rather than a duration; the race detector makes

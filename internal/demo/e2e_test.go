@@ -55,13 +55,7 @@ func startDemo(t *testing.T, cfg Config) *Demo {
 		t.Fatal(err)
 	}
 	d.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := d.Close(ctx); err != nil {
-			t.Errorf("demo close: %v", err)
-		}
-	})
+	servertest.StopAtCleanup(t, "close the demo", 10*time.Second, d.Close)
 	return d
 }
 

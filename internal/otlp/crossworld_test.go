@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-xray-sdk-go/xray"
 	xrayotel "go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -19,6 +18,16 @@ import (
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
 	"github.com/lightbox-tracing/lightbox/internal/servertest/xraysdktest"
 )
+
+// startBilling runs "billing", a service instrumented with the real
+// aws-xray-sdk-go (xctx) that answers every request.
+func startBilling(t *testing.T, xctx context.Context) *httptest.Server {
+	t.Helper()
+	billing := httptest.NewServer(xray.HandlerWithContext(xctx, xray.NewFixedSegmentNamer("billing"),
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "billed") })))
+	t.Cleanup(billing.Close)
+	return billing
+}
 
 // TestOneTraceAcrossXRayAndOpenTelemetry: a request enters "frontend"
 // (aws-xray-sdk-go), which calls "orders" (OpenTelemetry SDK with the AWS
@@ -31,14 +40,9 @@ func TestOneTraceAcrossXRayAndOpenTelemetry(t *testing.T) {
 	c := servertest.XRayClient(srv)
 	xctx := xraysdktest.SampleAllContext(t, srv.UDPAddr())
 
-	billing := httptest.NewServer(xray.HandlerWithContext(xctx, xray.NewFixedSegmentNamer("billing"),
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "billed") })))
-	t.Cleanup(billing.Close)
+	billing := startBilling(t, xctx)
 
-	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpoint(srv.OTLPGRPCAddr().String()), otlptracegrpc.WithInsecure())
-	if err != nil {
-		t.Fatal(err)
-	}
+	exp := grpcExporter(t, srv)
 	tp := newProvider(t, exp, "orders", sdktrace.WithIDGenerator(xrayotel.NewIDGenerator()))
 	tracer := tp.Tracer("orders")
 	prop := xrayotel.Propagator{}
@@ -143,14 +147,9 @@ func TestRandomW3CTraceIntoXRaySDKService(t *testing.T) {
 	srv := startServer(t)
 	c := servertest.XRayClient(srv)
 	xctx := xraysdktest.SampleAllContext(t, srv.UDPAddr())
-	billing := httptest.NewServer(xray.HandlerWithContext(xctx, xray.NewFixedSegmentNamer("billing"),
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "billed") })))
-	t.Cleanup(billing.Close)
+	billing := startBilling(t, xctx)
 
-	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpoint(srv.OTLPGRPCAddr().String()), otlptracegrpc.WithInsecure())
-	if err != nil {
-		t.Fatal(err)
-	}
+	exp := grpcExporter(t, srv)
 	tp := newProvider(t, exp, "checkout") // default ID generator: random W3C IDs
 	tracer := tp.Tracer("checkout")
 	begin := time.Now().Add(-time.Minute)

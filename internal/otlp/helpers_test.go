@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
 	"github.com/aws/aws-sdk-go-v2/service/xray/types"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
@@ -36,6 +38,17 @@ func startServer(t testing.TB) *server.Server {
 func startServerOn(t testing.TB, dir string) *server.Server {
 	t.Helper()
 	return servertest.Start(t, otlpConfig(dir))
+}
+
+// grpcExporter is the OpenTelemetry SDK's OTLP/gRPC exporter sending to
+// srv.
+func grpcExporter(t testing.TB, srv *server.Server) sdktrace.SpanExporter {
+	t.Helper()
+	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpoint(srv.OTLPGRPCAddr().String()), otlptracegrpc.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp
 }
 
 // countWholeTraces reads the traces ids back through BatchGetTraces and

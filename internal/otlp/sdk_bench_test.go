@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -22,10 +21,7 @@ import (
 // checks. Reports spans/s and spans per CPU-second of the process.
 func BenchmarkSDKToLightbox(b *testing.B) {
 	srv := startServer(b)
-	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpoint(srv.OTLPGRPCAddr().String()), otlptracegrpc.WithInsecure())
-	if err != nil {
-		b.Fatal(err)
-	}
+	exp := grpcExporter(b, srv)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithMaxQueueSize(1<<16), sdktrace.WithBlocking()))
 	defer tp.Shutdown(context.Background())
 	tr := tp.Tracer("bench")

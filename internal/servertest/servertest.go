@@ -72,14 +72,21 @@ func Start(t testing.TB, cfg server.Config, opts ...Option) *server.Server {
 		t.Fatal(err)
 	}
 	srv.Start()
+	StopAtCleanup(t, "shut down lightbox", o.shutdownTimeout, srv.Shutdown)
+	return srv
+}
+
+// StopAtCleanup calls stop (a Shutdown or Close method) with a deadline of
+// timeout when the test ends; an error fails the test, saying what could
+// not be done.
+func StopAtCleanup(t testing.TB, what string, timeout time.Duration, stop func(context.Context) error) {
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("cannot shut down lightbox: %v", err)
+		if err := stop(ctx); err != nil {
+			t.Errorf("cannot %s: %v", what, err)
 		}
 	})
-	return srv
 }
 
 // addrOrOff is a's host:port, or "off" for a listener left off.

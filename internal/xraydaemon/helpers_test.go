@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lightbox-tracing/lightbox/internal/servertest"
 )
 
 // isolateAWS keeps the host's AWS configuration, credentials and instance
@@ -57,13 +59,7 @@ func startDaemon(t *testing.T, c Config) *Daemon {
 		t.Fatal(err)
 	}
 	d.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := d.Shutdown(ctx); err != nil {
-			t.Errorf("daemon shutdown: %v", err)
-		}
-	})
+	servertest.StopAtCleanup(t, "shut down the daemon", 10*time.Second, d.Shutdown)
 	return d
 }
 
