@@ -157,22 +157,9 @@ func TestHTTPRejectsBadPayloads(t *testing.T) {
 // requests reads lightbox_otlp_requests_total for a protocol and result.
 func requests(t *testing.T, srv *server.Server, protocol, result string) float64 {
 	t.Helper()
-	mfs, err := srv.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "lightbox_otlp_requests_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["protocol"] == protocol && labels["result"] == result {
-				return m.GetCounter().GetValue()
-			}
+	for _, m := range servertest.MetricSamples(t, srv.Registry()) {
+		if m.Family == "lightbox_otlp_requests_total" && m.Labels["protocol"] == protocol && m.Labels["result"] == result {
+			return m.Counter
 		}
 	}
 	return 0

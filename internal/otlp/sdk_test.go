@@ -132,24 +132,9 @@ func TestSDKExportersReachTheXRayAPI(t *testing.T) {
 // source label ("" for none).
 func counter(t testing.TB, srv *server.Server, name, source string) float64 {
 	t.Helper()
-	mfs, err := srv.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			match := source == ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "source" && l.GetValue() == source {
-					match = true
-				}
-			}
-			if match {
-				return m.GetCounter().GetValue()
-			}
+	for _, m := range servertest.MetricSamples(t, srv.Registry()) {
+		if m.Family == name && (source == "" || m.Labels["source"] == source) {
+			return m.Counter
 		}
 	}
 	t.Fatalf("no metric %s{source=%q}", name, source)

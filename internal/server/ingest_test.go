@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsxray "github.com/aws/aws-sdk-go-v2/service/xray"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lightbox-tracing/lightbox/internal/server"
 	"github.com/lightbox-tracing/lightbox/internal/servertest"
@@ -94,20 +93,9 @@ func TestBadDatagramsAreCountedAndDoNotDisturbGoodOnes(t *testing.T) {
 	}
 	_ = aws.String
 	reasons := map[string]float64{}
-	mfs, err := srv.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "lightbox_documents_rejected_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" {
-					reasons[l.GetValue()] += m.GetCounter().GetValue()
-				}
-			}
+	for _, m := range servertest.MetricSamples(t, srv.Registry()) {
+		if reason, ok := m.Labels["reason"]; ok && m.Family == "lightbox_documents_rejected_total" {
+			reasons[reason] += m.Counter
 		}
 	}
 	if reasons["InvalidSegment"] != 4 || reasons["InvalidJSON"] != 2 || reasons["InvalidId"] != 2 || reasons["InvalidTime"] != 2 {
@@ -116,21 +104,12 @@ func TestBadDatagramsAreCountedAndDoNotDisturbGoodOnes(t *testing.T) {
 }
 
 // metricSum adds up every sample of a counter or gauge family.
-func metricSum(t *testing.T, srv interface {
-	Registry() *prometheus.Registry
-}, name string) float64 {
+func metricSum(t *testing.T, srv *server.Server, name string) float64 {
 	t.Helper()
-	mfs, err := srv.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+	for _, m := range servertest.MetricSamples(t, srv.Registry()) {
+		if m.Family == name {
+			sum += m.Counter + m.Gauge
 		}
 	}
 	return sum
@@ -152,21 +131,11 @@ func TestPutTraceSegmentsIsCounted(t *testing.T) {
 		t.Fatalf("UnprocessedTraceSegments = %+v", out.UnprocessedTraceSegments)
 	}
 	got := map[string]float64{}
-	mfs, err := srv.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["source"] != "api" || m.GetCounter().GetValue() == 0 {
-				continue
-			}
-			got[strings.TrimPrefix(mf.GetName(), "lightbox_documents_")+labels["reason"]] = m.GetCounter().GetValue()
+	for _, m := range servertest.MetricSamples(t, srv.Registry()) {
+		if m.Labels["source"] != "api" || m.Counter == 0 {
+			continue
 		}
+		got[strings.TrimPrefix(m.Family, "lightbox_documents_")+m.Labels["reason"]] = m.Counter
 	}
 	want := map[string]float64{"received_total": 5, "accepted_total": 3, "stored_total": 3, "rejected_totalInvalidId": 1, "rejected_totalInvalidJSON": 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
