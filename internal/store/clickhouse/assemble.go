@@ -23,7 +23,15 @@ type assembler struct {
 	mu   sync.Mutex
 	cond *sync.Cond
 	// waiting: trace ID → when it was first written since its last summary.
-	waiting  map[string]time.Time
+	waiting map[string]time.Time
+	// queue holds the waiting traces oldest first, so that each round
+	// takes the traces that waited longest without looking at the others,
+	// and, under a backlog, traces written close together in time: their
+	// IDs (which start with the epoch) share granules, and their documents
+	// are the ones recent holds. An entry whose time is not its trace's
+	// waiting time is stale (the trace was summarized since) and skipped.
+	queue    []waitEntry
+	head     int // queue[head:] is live
 	inflight int
 	urgent   int // Sync calls waiting: summarize without delay
 	stopping bool
@@ -37,6 +45,47 @@ type assembler struct {
 	// wrote. Bounded by recentLimit bytes; what does not fit is re-read.
 	recent      map[string][]cachedDoc
 	recentBytes int
+}
+
+type waitEntry struct {
+	id string
+	t  time.Time
+}
+
+// wait marks a trace as waiting since t unless it already waits; the
+// caller holds mu.
+func (a *assembler) wait(id string, t time.Time) {
+	if _, ok := a.waiting[id]; ok {
+		return
+	}
+	a.waiting[id] = t
+	a.queue = append(a.queue, waitEntry{id, t})
+}
+
+// takeDue removes from the waiting traces up to assembleBatch of those due
+// (all of them when all is set) and returns them, with the waiting time of
+// the first that is not due yet (zero if none); the caller holds mu.
+func (a *assembler) takeDue(now time.Time, all bool) (due []string, next time.Time) {
+	for a.head < len(a.queue) && len(due) < assembleBatch {
+		e := a.queue[a.head]
+		t, ok := a.waiting[e.id]
+		if !ok || !t.Equal(e.t) {
+			a.head++
+			continue
+		}
+		if !all && now.Sub(t) < a.s.opts.AssembleDelay {
+			next = t
+			break
+		}
+		due = append(due, e.id)
+		delete(a.waiting, e.id)
+		a.head++
+	}
+	if a.head > 4096 && a.head*2 > len(a.queue) {
+		a.queue = append([]waitEntry(nil), a.queue[a.head:]...)
+		a.head = 0
+	}
+	return due, next
 }
 
 // cachedDoc is one document this node wrote.
@@ -75,9 +124,7 @@ func (a *assembler) add(ids []string, docs map[string][]cachedDoc) {
 	now := a.s.now()
 	a.mu.Lock()
 	for _, id := range ids {
-		if _, ok := a.waiting[id]; !ok {
-			a.waiting[id] = now
-		}
+		a.wait(id, now)
 	}
 	for id, ds := range docs {
 		for _, d := range ds {
@@ -174,20 +221,7 @@ func (a *assembler) run() {
 	for {
 		a.mu.Lock()
 		now := a.s.now()
-		due := make([]string, 0, min(len(a.waiting), assembleBatch))
-		var next time.Time
-		for id, t := range a.waiting {
-			if a.stopping || a.urgent > 0 || now.Sub(t) >= a.s.opts.AssembleDelay {
-				if len(due) < assembleBatch {
-					due = append(due, id)
-				}
-			} else if next.IsZero() || t.Before(next) {
-				next = t
-			}
-		}
-		for _, id := range due {
-			delete(a.waiting, id)
-		}
+		due, next := a.takeDue(now, a.stopping || a.urgent > 0)
 		a.inflight = len(due)
 		stopping := a.stopping
 		if stopping && len(due) > 0 && a.s.now().After(a.stopBy) {
@@ -195,6 +229,7 @@ func (a *assembler) run() {
 			// whichever node looks next summarizes it.
 			a.s.log.Warn("closing with traces not yet summarized", "traces", len(a.waiting)+len(due))
 			a.waiting = map[string]time.Time{}
+			a.queue, a.head = nil, 0
 			a.inflight = 0
 			due = nil
 		}
@@ -208,9 +243,7 @@ func (a *assembler) run() {
 			if len(failed) > 0 && !stopping {
 				later := a.s.now()
 				for _, id := range failed {
-					if _, ok := a.waiting[id]; !ok {
-						a.waiting[id] = later
-					}
+					a.wait(id, later)
 				}
 			}
 			a.cond.Broadcast()
@@ -363,6 +396,9 @@ func (s *Store) recoverPending(ctx context.Context, since, until time.Time) {
 		ids = append(ids, r.str())
 	}
 	if len(ids) > 0 {
+		// In trace-ID order, which is epoch order for X-Ray IDs: each
+		// round then reads neighbouring granules.
+		slices.Sort(ids)
 		s.log.Info("summarizing traces another run left unsummarized", "traces", len(ids))
 		s.asm.add(ids, nil)
 	}

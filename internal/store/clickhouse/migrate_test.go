@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
@@ -17,12 +19,19 @@ import (
 func TestVersion1RowsStillRead(t *testing.T) {
 	url := serverURL(t)
 	db := testDatabase(t, url, t.TempDir())
-	s := openTest(t, testOptions(t, url, db))
 	ctx := context.Background()
-	// Make the database look like version 1 wrote it: only migration 1
-	// recorded, and rows in version 1's forms.
-	if err := s.c.exec(ctx, "ALTER TABLE "+s.layout.table("schema_migrations")+" DELETE WHERE version > 1"); err != nil {
+	// A database as version 1 left it: migration 1 only, rows in version
+	// 1's forms.
+	c, err := newClient(url, &http.Client{Timeout: time.Minute})
+	if err != nil {
 		t.Fatal(err)
+	}
+	s := &Store{c: c, layout: layout{db: db}, log: slog.New(slog.DiscardHandler), now: time.Now}
+	if err := s.migrateTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.schemaVersion(ctx); err != nil || v != 1 {
+		t.Fatalf("schema version %d, %v; want 1", v, err)
 	}
 	const tid = "1-6553f100-00000000000000000000000a"
 	old := parseDoc(t, `{"trace_id":"`+tid+`","id":"00000000000000a1","name":"front","start_time":1700000000,"end_time":1700000003,"subsegments":[{"id":"00000000000000a2","name":"db","start_time":1700000001,"end_time":1700000002}]}`)
@@ -56,7 +65,6 @@ func TestVersion1RowsStillRead(t *testing.T) {
 	if err := s.c.insert(ctx, s.layout.table("summaries"), summaryColumns, w.b, nil); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
 
 	s = openTest(t, testOptions(t, url, db))
 	defer s.Close()

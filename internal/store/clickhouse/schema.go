@@ -141,6 +141,12 @@ var migrations = []migration{
 // may migrate at once; each records the versions it applied, and the
 // newest recorded version is the schema's.
 func (s *Store) migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, migrations[len(migrations)-1].version)
+}
+
+// migrateTo applies the migrations up to version upTo (tests build older
+// databases with it).
+func (s *Store) migrateTo(ctx context.Context, upTo int) error {
 	l := s.layout
 	if err := s.c.exec(ctx, "CREATE DATABASE IF NOT EXISTS "+ident(l.db)+l.onCluster()); err != nil {
 		return fmt.Errorf("cannot create database %s: %w", l.db, err)
@@ -158,7 +164,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("database %s has schema version %d, newer than this Lightbox knows (%d): upgrade Lightbox", l.db, cur, newest)
 	}
 	for _, m := range migrations {
-		if m.version <= cur {
+		if m.version <= cur || m.version > upTo {
 			continue
 		}
 		for _, stmt := range m.stmts(l) {
