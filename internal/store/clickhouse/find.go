@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,35 +43,47 @@ func (s *Store) FindTraces(ctx context.Context, q store.TraceQuery, fn func(*tra
 		if len(rows) == 0 {
 			return nil
 		}
-		ids := make([]string, 0, len(rows))
-		for _, r := range rows {
-			ids = append(ids, r.id)
-		}
-		newest, err := s.loadNewest(ctx, ids)
-		if err != nil {
-			return fmt.Errorf("cannot find traces: %w", err)
-		}
-		for _, r := range rows {
-			after = &store.Position{Time: timeFromOrdered(r.t), TraceID: r.id}
-			n := newest[r.id]
-			if n.sum == nil || n.rev != r.rev || emitted[r.id] {
-				continue // an older row, or a twin of the newest
+		// Summaries are read and decoded a chunk of the page at a time,
+		// so that a large page (a graph over a long window) holds only the
+		// rows' IDs and one chunk of summaries in memory.
+		for chunk := range slices.Chunk(rows, idChunk) {
+			ids := make([]string, 0, len(chunk))
+			for _, r := range chunk {
+				ids = append(ids, r.id)
 			}
-			emitted[r.id] = true
-			pos := store.Position{Time: timeOf(q.RangeType, n.sum), TraceID: r.id}
-			if q.Filter != nil && q.Filter.Match != nil && !q.Filter.Match(n.sum) {
-				continue
+			newest, err := s.loadNewest(ctx, ids)
+			if err != nil {
+				return fmt.Errorf("cannot find traces: %w", err)
 			}
-			if !fn(n.sum, pos) {
-				return nil
+			for _, r := range chunk {
+				after = &store.Position{Time: timeFromOrdered(r.t), TraceID: r.id}
+				n := newest[r.id]
+				if n.sum == nil || n.rev != r.rev || emitted[r.id] {
+					continue // an older row, or a twin of the newest
+				}
+				emitted[r.id] = true
+				pos := store.Position{Time: timeOf(q.RangeType, n.sum), TraceID: r.id}
+				if q.Filter != nil && q.Filter.Match != nil && !q.Filter.Match(n.sum) {
+					continue
+				}
+				if !fn(n.sum, pos) {
+					return nil
+				}
 			}
 		}
 		if len(rows) < page {
 			return nil
 		}
-		page = min(page*4, 10000)
+		page = min(page*4, maxPage)
 	}
 }
+
+// maxPage bounds the summary rows one page query returns. Each page query
+// scans and sorts the rest of the window (the table is ordered by trace
+// ID, not time), so a call that reads a whole window (graphs, time series)
+// costs a scan per page: large pages keep those few. The first pages are
+// small, for callers that want the first 100 results.
+const maxPage = 100000
 
 // timeOf is the time a trace is ordered by.
 func timeOf(rt store.RangeType, s *trace.Summary) float64 {
