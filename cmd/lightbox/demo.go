@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-xray-sdk-go/xray"
 
+	"github.com/lightbox-tracing/lightbox/internal/daemonaddr"
 	"github.com/lightbox-tracing/lightbox/internal/demo"
 	"github.com/lightbox-tracing/lightbox/internal/server"
 )
@@ -45,7 +46,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if udp == "" {
 		udp, tcp = demo.DefaultDaemonAddr, demo.DefaultDaemonAddr
 		if env := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); env != "" {
-			if udp, tcp, err = server.ParseDaemonAddress(env); err != nil {
+			if udp, tcp, err = daemonaddr.Parse(env); err != nil {
 				return err
 			}
 		}

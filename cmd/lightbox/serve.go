@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lightbox-tracing/lightbox/internal/daemonaddr"
 	"github.com/lightbox-tracing/lightbox/internal/server"
 )
 
@@ -41,7 +42,7 @@ func runServe(ctx context.Context, args []string) error {
 		ClickHouse: server.ClickHouseConfig{URL: *chURL, Database: *chDB, Cluster: *chCluster}}
 	// Flags win over the environment, which wins over the defaults.
 	if env := os.Getenv("AWS_XRAY_DAEMON_ADDRESS"); env != "" {
-		u, t, err := server.ParseDaemonAddress(env)
+		u, t, err := daemonaddr.Parse(env)
 		if err != nil {
 			return err
 		}

@@ -85,13 +85,9 @@ func Listen(opts Options) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, err := net.ResolveUDPAddr("udp", opts.Addr)
+	conn, err := udpsock.Listen(opts.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("cannot resolve UDP address %s: %w", opts.Addr, err)
-	}
-	conn, err := net.ListenUDP("udp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen on UDP %s: %w", opts.Addr, err)
+		return nil, err
 	}
 	l := &Listener{
 		opts:        opts,

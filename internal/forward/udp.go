@@ -79,13 +79,9 @@ func (f *Forwarder) Listen(opts ReceiverOptions) (*Receiver, error) {
 	if opts.ReadBuffer <= 0 {
 		opts.ReadBuffer = DefaultReadBuffer
 	}
-	addr, err := net.ResolveUDPAddr("udp", opts.Addr)
+	conn, err := udpsock.Listen(opts.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("cannot resolve UDP address %s: %w", opts.Addr, err)
-	}
-	conn, err := net.ListenUDP("udp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen on UDP %s: %w", opts.Addr, err)
+		return nil, err
 	}
 	r := &Receiver{
 		f: f, opts: opts, conn: conn,

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 )
 
@@ -87,34 +85,4 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.Default()
 	}
 	return c
-}
-
-// ParseDaemonAddress reads AWS_XRAY_DAEMON_ADDRESS as the SDKs do: either
-// "host:port" for both protocols, or "tcp:host:port udp:host:port" (either
-// order).
-func ParseDaemonAddress(v string) (udp, tcp string, err error) {
-	v = strings.TrimSpace(v)
-	fields := strings.Fields(v)
-	switch len(fields) {
-	case 1:
-		if strings.HasPrefix(fields[0], "tcp:") || strings.HasPrefix(fields[0], "udp:") {
-			return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q names only one protocol; give both tcp: and udp:", v)
-		}
-		return fields[0], fields[0], nil
-	case 2:
-		for _, f := range fields {
-			switch {
-			case strings.HasPrefix(f, "tcp:"):
-				tcp = strings.TrimPrefix(f, "tcp:")
-			case strings.HasPrefix(f, "udp:"):
-				udp = strings.TrimPrefix(f, "udp:")
-			}
-		}
-		if udp == "" || tcp == "" {
-			return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q must be \"tcp:host:port udp:host:port\"", v)
-		}
-		return udp, tcp, nil
-	default:
-		return "", "", fmt.Errorf("AWS_XRAY_DAEMON_ADDRESS %q is neither \"host:port\" nor \"tcp:host:port udp:host:port\"", v)
-	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/lightbox-tracing/lightbox/internal/daemonaddr"
 )
 
 // ErrVersion is returned by ParseArgs for -v/--version.
@@ -92,7 +94,7 @@ func ParseArgs(args []string, getenv func(string) string, usage io.Writer) (Conf
 		fc.apply(&out)
 	}
 	if env := getenv("AWS_XRAY_DAEMON_ADDRESS"); env != "" {
-		udp, tcp, err := parseDaemonAddress(env)
+		udp, tcp, err := daemonaddr.Parse(env)
 		if err != nil {
 			return Config{}, err
 		}

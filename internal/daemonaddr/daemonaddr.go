@@ -1,16 +1,17 @@
-package xraydaemon
+// Package daemonaddr reads AWS_XRAY_DAEMON_ADDRESS, the variable through
+// which X-Ray SDKs and the X-Ray daemon are told where the daemon listens.
+// Both `lightbox serve` and the lean daemon binary read it, so it depends
+// on nothing but the standard library.
+package daemonaddr
 
 import (
 	"fmt"
 	"strings"
 )
 
-// parseDaemonAddress reads AWS_XRAY_DAEMON_ADDRESS the way the SDKs and
-// the X-Ray daemon do: "host:port" for both protocols, or
-// "tcp:host:port udp:host:port" in either order. It agrees with
-// server.ParseDaemonAddress (a test checks that) but lives here so that
-// the daemon's binary does not link the server, its store and its API.
-func parseDaemonAddress(v string) (udp, tcp string, err error) {
+// Parse reads v as the SDKs and the X-Ray daemon do: "host:port" for both
+// protocols, or "tcp:host:port udp:host:port" in either order.
+func Parse(v string) (udp, tcp string, err error) {
 	v = strings.TrimSpace(v)
 	fields := strings.Fields(v)
 	switch len(fields) {
