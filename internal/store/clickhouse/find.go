@@ -34,6 +34,11 @@ func (s *Store) FindTraces(ctx context.Context, q store.TraceQuery, fn func(*tra
 	}
 	after := q.After
 	page := 100
+	if q.RangeType == store.Overlapping {
+		// Graphs and time series read every trace of the window: each
+		// page query scans the window, so start large.
+		page = 10000
+	}
 	emitted := make(map[string]bool)
 	for {
 		rows, err := s.findPage(ctx, q, after, page)
