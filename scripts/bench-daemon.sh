@@ -24,12 +24,17 @@
 #   scripts/bench-daemon.sh
 #   RUNS=5 RATE=4000 STEPS=10k,20k,30k,40k BASELINE_REV=01b9fe3 scripts/bench-daemon.sh
 #   MODE=steady RATE=12000 DAEMONS=lightbox-daemon scripts/bench-daemon.sh
+#   MODE=steady RATE=12000 XRAY_RATE=4000 XRAY_DAEMON=/path/to/xray DAEMONS="lightbox-daemon xray-daemon" scripts/bench-daemon.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=${OUT:-/tmp/bench-daemon}
 RUNS=${RUNS:-3}
 RATE=${RATE:-4000}
+# XRAY_RATE, when set, is the X-Ray daemon's steady rate instead of RATE:
+# "3 × the traffic at no more CPU" compares Lightbox at 3 × RATE with the
+# X-Ray daemon at RATE within one interleaved run.
+XRAY_RATE=${XRAY_RATE:-$RATE}
 DURATION=${DURATION:-10s}
 STEPS=${STEPS:-10k,20k,30k,40k,50k}
 STEP_DURATION=${STEP_DURATION:-5s}
@@ -117,10 +122,12 @@ ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status"; }
 
 steady() { # name run
+  local rate=$RATE
+  if [[ $1 == xray-daemon ]]; then rate=$XRAY_RATE; fi
   start_daemon "$1"
   local t0 t1 rep
   t0=$(ticks "$pid")
-  rep=$("$OUT/lightbox" loadgen --udp "127.0.0.1:$PORT" --sink "$SINK" --rate "$RATE" --duration "$DURATION" 2>&1 || true)
+  rep=$("$OUT/lightbox" loadgen --udp "127.0.0.1:$PORT" --sink "$SINK" --rate "$rate" --duration "$DURATION" 2>&1 || true)
   t1=$(ticks "$pid")
   local hwm rss sent stored secs rcvbuf
   hwm=$(status_kb "$pid" VmHWM)
@@ -131,7 +138,7 @@ steady() { # name run
   stored=$(awk '/^stored/ {print $2}' <<<"$rep")
   secs=$(awk '/^target/ {sub("s$", "", $5); print $5}' <<<"$rep")
   rcvbuf=$(awk '/^kernel/ {print $2}' <<<"$rep")
-  awk -v rcvbuf="${rcvbuf:--}" -v n="$1" -v r="$2" -v rate="$RATE" -v sent="$sent" -v stored="$stored" -v secs="$secs" \
+  awk -v rcvbuf="${rcvbuf:--}" -v n="$1" -v r="$2" -v rate="$rate" -v sent="$sent" -v stored="$stored" -v secs="$secs" \
       -v cpu="$(( t1 - t0 ))" -v hz="$hz" -v hwm="$hwm" -v rss="$rss" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
     c = cpu / hz
     printf "steady\t%s\t%d\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\n", n, r, rate, sent, stored, c, 100 * c / secs, 1e6 * c / sent, hwm / 1024, rss / 1024, load, rcvbuf
@@ -171,7 +178,7 @@ done
 
 median() { sort -n | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 echo
-echo "medians of $RUNS runs (steady at $RATE/s for $DURATION; steps $STEPS, $STEP_DURATION each; buffer $BUFFER_MB MB, X-Ray daemon's $XRAY_BUFFER_MB MB)"
+echo "medians of $RUNS runs (steady at $RATE/s, the X-Ray daemon at $XRAY_RATE/s, for $DURATION; steps $STEPS, $STEP_DURATION each; buffer $BUFFER_MB MB, X-Ray daemon's $XRAY_BUFFER_MB MB)"
 printf '%-24s %10s %10s %12s %12s %12s %14s\n' daemon delivered cpu_%vcpu cpu_us/doc peak_rss_MB final_rss_MB max_lossless/s
 for n in "${names[@]}"; do
   col() { awk -F'\t' -v n="$n" -v k="$1" -v c="$2" '$1 == k && $2 == n {print $c}' "$results" | median; }
