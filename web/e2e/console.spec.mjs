@@ -232,6 +232,17 @@ await step("a refiner click adds its condition to the filter", async () => {
   });
 });
 
+await step("a refiner row works from the keyboard: Tab reaches it, Enter adds its condition", async () => {
+  await page.goto(base + "/traces?filter=" + encodeURIComponent('service(id(name: "imagetrends"))'));
+  const row = page.locator('[data-refiner="status"] tr:has-text("HTTP 401")');
+  await row.waitFor();
+  assert.equal(await row.getAttribute("tabindex"), "0", "the row is in the tab order");
+  await row.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/401/);
+  assert.equal(new URL(page.url()).searchParams.get("filter"), '(service(id(name: "imagetrends"))) AND (http.status = 401)');
+});
+
 await step("a bad filter expression shows the server's error and column", async () => {
   await page.fill("#filter", 'service("S3") { fault');
   await page.click("#filter-run");

@@ -29,8 +29,27 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       }
     }
   }
+  if (attrs && typeof attrs.onclick === "function" && !nativelyInteractive.has(tag)) keyboardClickable(el);
   append(el, children);
   return el;
+}
+
+const nativelyInteractive = new Set<string>(["a", "button", "input", "select", "textarea", "summary", "label"]);
+
+// keyboardClickable lets a clickable row or box be reached with Tab and
+// used with Enter or Space, as a button would: without it, what only a
+// mouse can click (refiner rows, grouped URLs, timeline rows) is out of
+// reach from the keyboard.
+function keyboardClickable(el: HTMLElement): void {
+  if (!el.hasAttribute("tabindex")) el.tabIndex = 0;
+  // A table row keeps its row semantics; anything else announces itself
+  // as a button.
+  if (!(el instanceof HTMLTableRowElement) && !el.hasAttribute("role")) el.setAttribute("role", "button");
+  el.addEventListener("keydown", (ev: KeyboardEvent) => {
+    if (ev.target !== el || (ev.key !== "Enter" && ev.key !== " ")) return;
+    ev.preventDefault();
+    el.click();
+  });
 }
 
 export function append(el: Node, children: Child[]): void {
