@@ -65,13 +65,14 @@ func startDemo(t *testing.T, cfg Config) *Demo {
 func TestDemoTrafficFillsTheServiceMap(t *testing.T) {
 	checkGoroutines(t)
 	srv, xc := startLightbox(t)
-	d := startDemo(t, Config{
+	cfg := Config{
 		DaemonAddr:   srv.UDPAddr().String(),
 		ThrottleRate: 0.6,
 		S3FaultRate:  0.3,
 		LatencyScale: 0.5,
 		Users:        25,
-	})
+	}
+	d := startDemo(t, cfg)
 	// A smaller camera roll: the race detector makes decoding photos ten
 	// times slower, and the upload path is the same at any size.
 	var err error
@@ -158,13 +159,17 @@ func TestDemoTrafficFillsTheServiceMap(t *testing.T) {
 	if got := aws.ToInt64(front.FaultStatistics.TotalCount); got != counts.ServerErrors {
 		t.Errorf("imagetrends has %d faults, the client saw %d 5xx", got, counts.ServerErrors)
 	}
-	// Rekognition is the slow dependency. (Only "slower": the race
-	// detector inflates the SDK's own time per call, which S3 calls are
-	// mostly made of; fakeaws' tests check the distributions themselves.)
-	if rekAvg, s3Avg := avg(rek), avg(s3); rekAvg <= s3Avg {
-		t.Errorf("mean response time Rekognition %.3fs, S3 %.3fs: want Rekognition much slower", rekAvg, s3Avg)
+	// Rekognition is the slow dependency: its edge shows at least most of
+	// the latency it was configured with. Only a lower bound is
+	// load-proof: a starved machine (the race detector, other tests)
+	// stretches S3 calls, mostly the SDK's own time, as much as
+	// Rekognition's, so "slower than S3" was seen to fail; fakeaws' tests
+	// check the distributions themselves.
+	rekMedian := rekognitionLatency.Scaled(cfg.LatencyScale).Median.Seconds()
+	if rekAvg, s3Avg := avg(rek), avg(s3); rekAvg < 0.7*rekMedian {
+		t.Errorf("mean response time Rekognition %.3fs (S3 %.3fs): want at least 70 %% of its configured median %.3fs", rekAvg, s3Avg, rekMedian)
 	} else {
-		t.Logf("mean response time Rekognition %.3fs, S3 %.3fs", rekAvg, s3Avg)
+		t.Logf("mean response time Rekognition %.3fs (configured median %.3fs), S3 %.3fs", rekAvg, rekMedian, s3Avg)
 	}
 
 	checkUploadTraces(t, xc, begin, end)
