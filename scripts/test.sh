@@ -17,6 +17,8 @@ fuzz ./segment FuzzParse
 fuzz ./internal/daemon FuzzDatagram
 fuzz ./internal/filterexpr FuzzParse
 fuzz ./internal/store/local FuzzSummaryDecode
+fuzz ./internal/trace/summarycodec FuzzDecode
+fuzz ./internal/store/clickhouse FuzzPackedDocument
 fuzz ./internal/query FuzzCompileFilter
 fuzz ./internal/forward FuzzScanDocuments
 fuzz ./internal/forward FuzzAppendJSONString

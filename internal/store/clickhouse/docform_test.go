@@ -64,3 +64,44 @@ func FuzzPackedDocument(f *testing.F) {
 		}
 	})
 }
+
+// loadgenFront is a front-end segment as loadgen sends it (1.4 KB).
+const loadgenFront = `{"trace_id":"1-6b02a2f7-0002a25dd3da736cdb03aa8c","id":"3a8fd351fa386f55","name":"checkout","start_time":1795334903.933091,"end_time":1795334903.998057,"origin":"AWS::EC2::Instance","user":"user-3328","http":{"request":{"method":"GET","url":"https://checkout.example.com/orders?page=2","client_ip":"203.0.113.180","user_agent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"},"response":{"status":200,"content_length":1695}},"aws":{"ec2":{"instance_id":"i-05199bddfd1d01b3","availability_zone":"us-east-1a"},"xray":{"sdk_version":"1.8.5","sdk":"X-Ray for Go"}},"annotations":{"customer_tier":"free","cart_items":3,"ab_test":true},"subsegments":[{"trace_id":"1-6b02a2f7-0002a25dd3da736cdb03aa8c","id":"df27321e0cfd8607","parent_id":"3a8fd351fa386f55","name":"auth","start_time":1795334903.933541,"end_time":1795334903.936004},{"trace_id":"1-6b02a2f7-0002a25dd3da736cdb03aa8c","id":"5746ba12eedefa8f","parent_id":"3a8fd351fa386f55","name":"payments","namespace":"remote","start_time":1795334903.936202,"end_time":1795334903.991513,"http":{"request":{"method":"POST","url":"http://payments.internal:8080/orders","traced":true},"response":{"status":200,"content_length":320}}}]}`
+
+func TestPackedLoadgenDocument(t *testing.T) {
+	var p packer
+	packed := p.appendPacked(nil, []byte(loadgenFront), "1-6b02a2f7-0002a25dd3da736cdb03aa8c", "3a8fd351fa386f55")
+	got, err := unpackDoc(packed, "1-6b02a2f7-0002a25dd3da736cdb03aa8c", "3a8fd351fa386f55")
+	if err != nil || string(got) != loadgenFront {
+		t.Fatalf("unpacked as %s, %v", got, err)
+	}
+	// 3 trace IDs, the own ID 3 times, 6 times and 2 other IDs leave the
+	// shape; the values are 6 varints of at most 3 bytes after the first
+	// (8) and 2 × 8 bytes.
+	if want := len(loadgenFront) - 3*(35-2) - 3*(16-2) - 6*(17-2) - 2*(18-2) + 2 + 2 + 8 + 5*3 + 2*8; len(packed) > want {
+		t.Errorf("packed %d bytes into %d, want at most %d", len(loadgenFront), len(packed), want)
+	}
+}
+
+func BenchmarkPackDocument(b *testing.B) {
+	var p packer
+	raw := []byte(loadgenFront)
+	var dst []byte
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = p.appendPacked(dst[:0], raw, "1-6b02a2f7-0002a25dd3da736cdb03aa8c", "3a8fd351fa386f55")
+	}
+}
+
+func BenchmarkUnpackDocument(b *testing.B) {
+	var p packer
+	packed := p.appendPacked(nil, []byte(loadgenFront), "1-6b02a2f7-0002a25dd3da736cdb03aa8c", "3a8fd351fa386f55")
+	b.SetBytes(int64(len(loadgenFront)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := unpackDoc(packed, "1-6b02a2f7-0002a25dd3da736cdb03aa8c", "3a8fd351fa386f55"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
