@@ -3,6 +3,8 @@ package segment
 import (
 	"errors"
 	"testing"
+
+	"github.com/lightbox-tracing/lightbox/internal/realclients"
 )
 
 // FuzzParse checks that no input crashes the decoder, that every rejection
@@ -10,7 +12,7 @@ import (
 // the rest of Lightbox relies on.
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"go-aws-xray-sdk-go-1.8.5.jsonl", "python-aws-xray-sdk-0.95-flask.jsonl", "node-aws-xray-sdk-core-3.12.0.jsonl"} {
-		for _, dg := range readFixture(f, name) {
+		for _, dg := range realclients.Datagrams(f, name) {
 			f.Add(dg)
 		}
 	}
@@ -51,7 +53,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParseDatagram(b *testing.B) {
-	dgs := readFixture(b, "go-aws-xray-sdk-go-1.8.5.jsonl")
+	dgs := realclients.Datagrams(b, realclients.GoSDK)
 	var total int
 	for _, dg := range dgs {
 		total += len(dg)

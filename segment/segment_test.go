@@ -1,38 +1,13 @@
 package segment
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lightbox-tracing/lightbox/internal/realclients"
 )
-
-// fixtureDir holds datagrams captured from real X-Ray SDKs (shared/ sits
-// beside the repository, on CI too).
-const fixtureDir = "../../shared/fixtures/real-clients"
-
-func readFixture(t testing.TB, name string) [][]byte {
-	t.Helper()
-	f, err := os.Open(filepath.Join(fixtureDir, name))
-	if err != nil {
-		t.Fatalf("cannot open fixture: %v", err)
-	}
-	defer f.Close()
-	var out [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var s string
-		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
-			t.Fatalf("fixture line is not a JSON string: %v", err)
-		}
-		out = append(out, []byte(s))
-	}
-	return out
-}
 
 func TestRealClientDatagramsAreAccepted(t *testing.T) {
 	for _, name := range []string{
@@ -41,7 +16,7 @@ func TestRealClientDatagramsAreAccepted(t *testing.T) {
 		"node-aws-xray-sdk-core-3.12.0.jsonl",
 	} {
 		t.Run(name, func(t *testing.T) {
-			dgs := readFixture(t, name)
+			dgs := realclients.Datagrams(t, name)
 			if len(dgs) == 0 {
 				t.Fatal("fixture is empty")
 			}

@@ -2,38 +2,20 @@ package daemon
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/lightbox-tracing/lightbox/internal/realclients"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
-
-const fixtureDir = "../../../shared/fixtures/real-clients"
 
 // fixtureDatagrams returns every datagram captured from real SDKs, by file.
 func fixtureDatagrams(t testing.TB) map[string][][]byte {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.jsonl"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures in %s (err %v)", fixtureDir, err)
-	}
 	out := map[string][][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			var s string
-			if err := json.Unmarshal([]byte(line), &s); err != nil {
-				t.Fatalf("%s:%d: %v", f, i+1, err)
-			}
-			out[filepath.Base(f)] = append(out[filepath.Base(f)], []byte(s))
-		}
+	for _, name := range realclients.Files() {
+		out[name] = realclients.Datagrams(t, name)
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+
+	"github.com/lightbox-tracing/lightbox/internal/realclients"
 )
 
 // FuzzAppendJSONString: whatever bytes a datagram held, the body string
@@ -71,9 +73,9 @@ func TestUpstreamErrorCodes(t *testing.T) {
 }
 
 // BenchmarkAppendJSONString escapes the documents the real X-Ray SDKs
-// sent (../shared fixtures, copied in testdata) into a request body.
+// sent into a request body.
 func BenchmarkAppendJSONString(b *testing.B) {
-	docs := fixtureDocuments(b)
+	docs := realclients.Documents(b)
 	var size int
 	for _, d := range docs {
 		size += len(d)

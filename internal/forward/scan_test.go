@@ -3,11 +3,10 @@ package forward
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lightbox-tracing/lightbox/internal/realclients"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
@@ -76,7 +75,7 @@ func TestScanDocuments(t *testing.T) {
 // documents with the same IDs and bytes in it; on anything it must not
 // panic, and what it accepts is a part of the input.
 func FuzzScanDocuments(f *testing.F) {
-	for _, doc := range fixtureDocuments(f) {
+	for _, doc := range realclients.Documents(f) {
 		f.Add(doc)
 	}
 	for _, s := range []string{segDoc, "[" + subDoc + "," + subDoc + "]", `{"id":null,"ID":"70de5b6f19ff9a0a","trace_id":"1-5759e988-bd862e3fe1be46a994272793","name":"a","start_time":1,"end_time":2}`, `{"a":"\"","b":[{}],"c":-1.5e3,"d":true}`} {
@@ -107,31 +106,4 @@ func FuzzScanDocuments(f *testing.F) {
 			}
 		}
 	})
-}
-
-// fixtureDocuments are the documents of the datagrams real X-Ray SDKs
-// sent (Go, Python, Node), as captured in the team's shared fixtures and
-// copied to testdata/real-clients.
-func fixtureDocuments(tb testing.TB) [][]byte {
-	files, err := filepath.Glob("testdata/real-clients/*.jsonl")
-	if err != nil || len(files) == 0 {
-		tb.Fatalf("no fixtures in testdata/real-clients: %v", err)
-	}
-	var docs [][]byte
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			var dg string
-			if err := json.Unmarshal([]byte(line), &dg); err != nil {
-				tb.Fatalf("%s: %v", file, err)
-			}
-			if _, doc, ok := strings.Cut(dg, "\n"); ok {
-				docs = append(docs, []byte(doc))
-			}
-		}
-	}
-	return docs
 }

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lightbox-tracing/lightbox/internal/filterexpr"
+	"github.com/lightbox-tracing/lightbox/internal/realclients"
 	"github.com/lightbox-tracing/lightbox/internal/trace"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
@@ -23,7 +23,7 @@ import (
 //	load                      starts a block of traces, added to the file's traces:
 //	trace <name>              a trace; the documents below it are its own
 //	{…}                       one segment document (JSON, one line; trace_id is filled in)
-//	load fixture <file>       the traces of a real-client capture in ../../../shared/fixtures/real-clients,
+//	load fixture <file>       the traces of a real-client capture (internal/realclients),
 //	                          named <first word of the file>-1, -2, … in order of appearance
 //	group <name> [expr]       a group and its filter (none: every trace), for group.name/group.arn;
 //	                          its ARN is arn:aws:xray:us-east-1:000000000000:group/<name>
@@ -34,8 +34,6 @@ import (
 //
 // Every eval also checks that the terms are sound: each trace the
 // expression matches has every term among its Summary.Terms.
-
-const corpusFixtureDir = "../../../shared/fixtures/real-clients"
 
 type corpusTrace struct {
 	name    string
@@ -277,22 +275,11 @@ func parseCorpusDoc(t *testing.T, where, name, line string) []*segment.Document 
 // string per line.
 func (cf *corpusFile) loadFixture(where, file string) {
 	t := cf.t
-	f, err := os.Open(filepath.Join(corpusFixtureDir, file))
-	if err != nil {
-		t.Fatalf("%s: cannot open fixture: %v", where, err)
-	}
-	defer f.Close()
 	prefix, _, _ := strings.Cut(file, "-")
 	byID := map[string][]*segment.Document{}
 	var ids []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<20), 1<<20)
-	for sc.Scan() {
-		var datagram string
-		if err := json.Unmarshal(sc.Bytes(), &datagram); err != nil {
-			t.Fatalf("%s: cannot decode a datagram of %s: %v", where, file, err)
-		}
-		raw, err := segment.SplitDatagram([]byte(datagram))
+	for _, datagram := range realclients.Datagrams(t, file) {
+		raw, err := segment.SplitDatagram(datagram)
 		if err != nil {
 			t.Fatalf("%s: cannot split a datagram of %s: %v", where, file, err)
 		}
@@ -306,9 +293,6 @@ func (cf *corpusFile) loadFixture(where, file string) {
 			}
 			byID[d.TraceID] = append(byID[d.TraceID], d)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("%s: cannot read %s: %v", where, file, err)
 	}
 	for i, id := range ids {
 		name := fmt.Sprintf("%s-%d", prefix, i+1)

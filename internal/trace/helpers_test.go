@@ -1,20 +1,14 @@
 package trace
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lightbox-tracing/lightbox/internal/realclients"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
-
-// fixtureDir holds datagrams captured from real X-Ray SDKs. The path is
-// relative to the package directory and exists on CI too.
-const fixtureDir = "../../../shared/fixtures/real-clients"
 
 // fixtureTrace is one trace of a fixture file: its documents in the order the
 // SDK sent them.
@@ -23,31 +17,20 @@ type fixtureTrace struct {
 	Docs []*segment.Document
 }
 
-// loadFixture reads a .jsonl file of datagrams (each line a JSON string)
-// and groups the documents by trace, in order of first appearance.
+// loadFixture reads a real-client capture (realclients) and groups its
+// documents by trace, in order of first appearance.
 func loadFixture(t testing.TB, name string) []fixtureTrace {
 	t.Helper()
-	f, err := os.Open(filepath.Join(fixtureDir, name))
-	if err != nil {
-		t.Fatalf("cannot open fixture: %v", err)
-	}
-	defer f.Close()
 	var traces []fixtureTrace
 	at := map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<20), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		var datagram string
-		if err := json.Unmarshal(sc.Bytes(), &datagram); err != nil {
-			t.Fatalf("%s:%d: cannot decode line: %v", name, line, err)
-		}
-		raw, err := segment.SplitDatagram([]byte(datagram))
+	for n, datagram := range realclients.Datagrams(t, name) {
+		raw, err := segment.SplitDatagram(datagram)
 		if err != nil {
-			t.Fatalf("%s:%d: cannot split datagram: %v", name, line, err)
+			t.Fatalf("%s:%d: cannot split datagram: %v", name, n+1, err)
 		}
 		docs, err := segment.Parse(raw)
 		if err != nil {
-			t.Fatalf("%s:%d: cannot parse document: %v", name, line, err)
+			t.Fatalf("%s:%d: cannot parse document: %v", name, n+1, err)
 		}
 		for _, d := range docs {
 			i, ok := at[d.TraceID]
@@ -58,9 +41,6 @@ func loadFixture(t testing.TB, name string) []fixtureTrace {
 			}
 			traces[i].Docs = append(traces[i].Docs, d)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("cannot read fixture %s: %v", name, err)
 	}
 	return traces
 }

@@ -1,27 +1,19 @@
 package storetest
 
 import (
-	"bufio"
 	"bytes"
 	"embed"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/lightbox-tracing/lightbox/internal/realclients"
 	"github.com/lightbox-tracing/lightbox/internal/store"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
 
 //go:embed testdata
 var testdata embed.FS
-
-// realClientsDir is where the datagrams captured from real SDKs live,
-// relative to the directory of an engine package (internal/store/<engine>),
-// which is where `go test` runs the suite.
-const realClientsDir = "../../../../shared/fixtures/real-clients"
 
 // fixture reads testdata/<name>: one segment document (or array of
 // subsegments) per line, each line one write. Each document keeps its line
@@ -56,37 +48,19 @@ func flat(writes [][]*segment.Document) []*segment.Document {
 // file name.
 func realClientFixtures(t testing.TB) map[string][]*segment.Document {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(realClientsDir, "*.jsonl"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("cannot find real-client fixtures in %s (run the suite from internal/store/<engine>): %v", realClientsDir, err)
-	}
 	out := make(map[string][]*segment.Document)
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatalf("cannot open fixture: %v", err)
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var datagram string
-			if err := json.Unmarshal(sc.Bytes(), &datagram); err != nil {
-				t.Fatalf("%s: line is not a JSON string: %v", p, err)
-			}
-			doc, err := segment.SplitDatagram([]byte(datagram))
+	for _, name := range realclients.Files() {
+		for i, datagram := range realclients.Datagrams(t, name) {
+			doc, err := segment.SplitDatagram(datagram)
 			if err != nil {
-				t.Fatalf("%s: %v", p, err)
+				t.Fatalf("%s:%d: %v", name, i+1, err)
 			}
 			docs, err := segment.Parse(doc)
 			if err != nil {
-				t.Fatalf("%s: %v", p, err)
+				t.Fatalf("%s:%d: %v", name, i+1, err)
 			}
-			out[filepath.Base(p)] = append(out[filepath.Base(p)], docs...)
+			out[name] = append(out[name], docs...)
 		}
-		if err := sc.Err(); err != nil {
-			t.Fatalf("cannot read %s: %v", p, err)
-		}
-		f.Close()
 	}
 	return out
 }
