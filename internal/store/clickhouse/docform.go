@@ -25,7 +25,8 @@ import (
 // each entity ID's 8 bytes. Documents that SDKs send from the same code
 // differ in little but IDs and times, so their shapes repeat byte for byte
 // and compress to almost nothing, while the values are what is left: about
-// 1,100 bytes of loadgen's documents become 55 on disk (docs/benchmarks.md).
+// 1,100 bytes of a loadgen document become 58 on disk with ZSTD
+// (docs/benchmarks.md).
 // Reading puts every byte back where it was, so a document reads as
 // exactly the bytes received (a time's digits are rebuilt zero-padded, an
 // ID's hex digits lower case, as they were matched).
