@@ -3,82 +3,13 @@ package local
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"maps"
 	"reflect"
-	"slices"
 	"testing"
 
 	"github.com/lightbox-tracing/lightbox/internal/trace"
 	"github.com/lightbox-tracing/lightbox/internal/trace/summarycodec"
+	"github.com/lightbox-tracing/lightbox/internal/trace/tracetest"
 )
-
-// filledSummary sets every field of a trace.Summary, nested ones included,
-// to a non-zero value by reflection, so that a field the codec does not know
-// breaks the round trip. Strings repeat, to exercise interning.
-func filledSummary() *trace.Summary {
-	s := new(trace.Summary)
-	n := 0
-	fill(reflect.ValueOf(s).Elem(), &n)
-	// Exactly one of an annotation value's String, Number, Bool is set.
-	i := 0
-	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
-		vs := s.Annotations[k]
-		for j := range vs {
-			switch i % 3 {
-			case 0:
-				vs[j].Number, vs[j].Bool = nil, nil
-			case 1:
-				vs[j].String, vs[j].Bool = nil, nil
-			case 2:
-				vs[j].String, vs[j].Number = nil, nil
-			}
-			i++
-		}
-	}
-	return s
-}
-
-func fill(v reflect.Value, n *int) {
-	*n++
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(fmt.Sprintf("s%d", *n%5))
-	case reflect.Float64:
-		v.SetFloat(float64(*n) + 0.25)
-	case reflect.Int, reflect.Int64:
-		v.SetInt(int64(*n))
-	case reflect.Uint8:
-		v.SetUint(uint64(*n%3 + 1))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Pointer:
-		v.Set(reflect.New(v.Type().Elem()))
-		fill(v.Elem(), n)
-	case reflect.Slice:
-		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
-		for i := range 2 {
-			fill(v.Index(i), n)
-		}
-	case reflect.Map:
-		v.Set(reflect.MakeMap(v.Type()))
-		for i := range 2 {
-			k := reflect.New(v.Type().Key()).Elem()
-			k.SetString(fmt.Sprintf("key%d", i))
-			e := reflect.New(v.Type().Elem()).Elem()
-			fill(e, n)
-			v.SetMapIndex(k, e)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				fill(v.Field(i), n)
-			}
-		}
-	default:
-		panic(fmt.Sprintf("fill: add a case for %s", v.Type()))
-	}
-}
 
 // The stored format bytes are the codec's format numbers.
 func TestSummaryFormatBytes(t *testing.T) {
@@ -95,7 +26,7 @@ func TestSummaryFormatBytes(t *testing.T) {
 
 func TestSummaryCodecRoundTrip(t *testing.T) {
 	cases := map[string]*trace.Summary{
-		"every field set": filledSummary(),
+		"every field set": tracetest.FilledSummary(),
 		"zero":            {},
 		"some fields":     {ID: "1-6553f100-000000000000000000000001", Revision: 3, StartTime: 1700000000.125, SegmentCount: 2, IsPartial: true},
 	}
@@ -116,7 +47,7 @@ func TestSummaryCodecRoundTrip(t *testing.T) {
 
 // Summaries stored as JSON by early versions still read.
 func TestSummaryJSONStillReads(t *testing.T) {
-	want := filledSummary()
+	want := tracetest.FilledSummary()
 	b, err := json.Marshal(want)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +77,7 @@ func withoutGraphHTTP(s *trace.Summary) int {
 // Summaries written before the graph had HTTP lists (summaryFormatRoots:
 // the same encoding without the lists at its end) still read, without them.
 func TestSummaryWithoutGraphHTTPStillReads(t *testing.T) {
-	want := filledSummary()
+	want := tracetest.FilledSummary()
 	lists := withoutGraphHTTP(want)
 	b := encodeSummary(want)
 	if b[0] != summaryFormatHTTP || !bytes.HasSuffix(b, make([]byte, lists)) {
@@ -166,7 +97,7 @@ func TestSummaryWithoutGraphHTTPStillReads(t *testing.T) {
 // same encoding without the three root-cause lists and the HTTP lists at
 // its end) still read, with neither.
 func TestSummaryWithoutRootCausesStillReads(t *testing.T) {
-	want := filledSummary()
+	want := tracetest.FilledSummary()
 	want.FaultRootCauses, want.ErrorRootCauses, want.ResponseTimeRootCauses = nil, nil, nil
 	cut := 3 + withoutGraphHTTP(want)
 	b := encodeSummary(want)
@@ -185,7 +116,7 @@ func TestSummaryWithoutRootCausesStillReads(t *testing.T) {
 
 // Every truncation of a valid encoding is an error, never a panic.
 func TestSummaryCodecTruncated(t *testing.T) {
-	b := encodeSummary(filledSummary())
+	b := encodeSummary(tracetest.FilledSummary())
 	for i := range len(b) - 1 {
 		if _, err := decodeSummary(b[:i]); err == nil {
 			t.Fatalf("decoding %d of %d bytes succeeded", i, len(b))
@@ -194,7 +125,7 @@ func TestSummaryCodecTruncated(t *testing.T) {
 }
 
 func TestSameContentIgnoresRevisionOnly(t *testing.T) {
-	a, b := filledSummary(), filledSummary()
+	a, b := tracetest.FilledSummary(), tracetest.FilledSummary()
 	b.Revision, b.UpdatedAt = a.Revision+5, a.UpdatedAt+60
 	if !sameContent(a, b) {
 		t.Error("summaries differing in Revision and UpdatedAt only are not the same content")
@@ -206,7 +137,7 @@ func TestSameContentIgnoresRevisionOnly(t *testing.T) {
 }
 
 func FuzzSummaryDecode(f *testing.F) {
-	f.Add(encodeSummary(filledSummary()))
+	f.Add(encodeSummary(tracetest.FilledSummary()))
 	f.Add(encodeSummary(&trace.Summary{ID: "x"}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := decodeSummary(b)
@@ -220,7 +151,7 @@ func FuzzSummaryDecode(f *testing.F) {
 }
 
 func BenchmarkSummaryDecode(b *testing.B) {
-	s := filledSummary()
+	s := tracetest.FilledSummary()
 	for name, enc := range map[string][]byte{
 		"binary": encodeSummary(s),
 		"json":   append([]byte{summaryFormatJSON}, must(json.Marshal(s))...),

@@ -4,86 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"os"
 	"reflect"
-	"slices"
 	"testing"
 
 	"github.com/lightbox-tracing/lightbox/internal/trace"
+	"github.com/lightbox-tracing/lightbox/internal/trace/tracetest"
 )
-
-// filled sets every field of a trace.Summary, nested ones included, to a
-// non-zero value by reflection, so that a field the codec does not know
-// breaks the round trip. Strings repeat, to exercise interning.
-func filled() *trace.Summary {
-	s := new(trace.Summary)
-	n := 0
-	fill(reflect.ValueOf(s).Elem(), &n)
-	// Exactly one of an annotation value's String, Number, Bool is set.
-	i := 0
-	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
-		vs := s.Annotations[k]
-		for j := range vs {
-			switch i % 3 {
-			case 0:
-				vs[j].Number, vs[j].Bool = nil, nil
-			case 1:
-				vs[j].String, vs[j].Bool = nil, nil
-			case 2:
-				vs[j].String, vs[j].Number = nil, nil
-			}
-			i++
-		}
-	}
-	return s
-}
-
-func fill(v reflect.Value, n *int) {
-	*n++
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(fmt.Sprintf("s%d", *n%5))
-	case reflect.Float64:
-		v.SetFloat(float64(*n) + 0.25)
-	case reflect.Int, reflect.Int64:
-		v.SetInt(int64(*n))
-	case reflect.Uint8:
-		v.SetUint(uint64(*n%3 + 1))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Pointer:
-		v.Set(reflect.New(v.Type().Elem()))
-		fill(v.Elem(), n)
-	case reflect.Slice:
-		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
-		for i := range 2 {
-			fill(v.Index(i), n)
-		}
-	case reflect.Map:
-		v.Set(reflect.MakeMap(v.Type()))
-		for i := range 2 {
-			k := reflect.New(v.Type().Key()).Elem()
-			k.SetString(fmt.Sprintf("key%d", i))
-			e := reflect.New(v.Type().Elem()).Elem()
-			fill(e, n)
-			v.SetMapIndex(k, e)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				fill(v.Field(i), n)
-			}
-		}
-	default:
-		panic(fmt.Sprintf("fill: add a case for %s", v.Type()))
-	}
-}
 
 func TestRoundTrip(t *testing.T) {
 	cases := map[string]*trace.Summary{
-		"every field set": filled(),
+		"every field set": tracetest.FilledSummary(),
 		"zero":            {},
 		"some fields":     {ID: "1-6553f100-000000000000000000000001", Revision: 3, StartTime: 1700000000.125, SegmentCount: 2, IsPartial: true},
 	}
@@ -139,20 +71,20 @@ func TestCompactFloats(t *testing.T) {
 
 // The bytes are the ones the embedded engine wrote before the codec moved
 // here (testdata/filled.bin was written by that code), so its stores read
-// unchanged. A change to trace.Summary that changes filled() changes them
+// unchanged. A change to trace.Summary that changes tracetest.FilledSummary() changes them
 // too: then add a format, and regenerate the file with the old one.
 func TestFormatUnchanged(t *testing.T) {
 	want, err := os.ReadFile("testdata/filled.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := Append(nil, filled()); !bytes.Equal(got, want) {
+	if got := Append(nil, tracetest.FilledSummary()); !bytes.Equal(got, want) {
 		t.Fatalf("Append wrote %d bytes that differ from format %d's %d bytes in testdata/filled.bin", len(got), Current, len(want))
 	}
 }
 
 func TestUnknownFormat(t *testing.T) {
-	b := Append(nil, filled())
+	b := Append(nil, tracetest.FilledSummary())
 	for _, f := range []Format{0, 1, 6, 255} {
 		if _, err := Decode(b, f); err == nil {
 			t.Errorf("format %d decoded without error", f)
@@ -163,7 +95,7 @@ func TestUnknownFormat(t *testing.T) {
 // Every truncation of a valid encoding is an error, never a panic.
 func TestTruncated(t *testing.T) {
 	for format, enc := range encoders {
-		b := enc(nil, filled())
+		b := enc(nil, tracetest.FilledSummary())
 		for i := range len(b) - 1 {
 			if _, err := Decode(b[:i], format); err == nil {
 				t.Fatalf("format %d: decoding %d of %d bytes succeeded", format, i, len(b))
@@ -173,9 +105,9 @@ func TestTruncated(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	f.Add(Append(nil, filled()), false)
+	f.Add(Append(nil, tracetest.FilledSummary()), false)
 	f.Add(Append(nil, &trace.Summary{ID: "x"}), false)
-	f.Add(AppendCompact(nil, filled()), true)
+	f.Add(AppendCompact(nil, tracetest.FilledSummary()), true)
 	f.Fuzz(func(t *testing.T, b []byte, compact bool) {
 		format := Current
 		if compact {
@@ -194,7 +126,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	s := filled()
+	s := tracetest.FilledSummary()
 	enc := Append(nil, s)
 	js, err := json.Marshal(s)
 	if err != nil {
