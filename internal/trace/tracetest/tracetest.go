@@ -78,4 +78,3 @@ func fill(v reflect.Value, n *int) {
 		panic(fmt.Sprintf("fill: add a case for %s", v.Type()))
 	}
 }
-
