@@ -45,7 +45,7 @@ const (
 	maxPace = 50 * time.Millisecond
 	// burstRate is the arrival rate, in kernel bytes per second, that a
 	// pace must leave room for even after a quiet spell: a sudden burst
-	// of up to four times this fills the buffer no more than one pace.
+	// of up to four times this does not fill the buffer within one pace.
 	burstRate = 50 << 20
 	// minPace is the shortest wait worth a timer.
 	minPace = 200 * time.Microsecond
