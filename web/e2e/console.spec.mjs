@@ -201,6 +201,29 @@ await step("auto-refresh updates the map in place", async () => {
   assert.ok(ends[ends.length - 1] > ends[0], `the window did not move: ${ends}`);
 });
 
+await step("auto-refresh renders the trace list anew in place: never blank, same scroll position", async () => {
+  await page.goto(base + "/traces?refresh=5");
+  await page.waitForSelector("#trace-list tbody tr");
+  await page.evaluate(() => {
+    window.__oldList = document.querySelector("#trace-list");
+    window.__blank = 0;
+    window.__blankWatch = window.setInterval(() => {
+      if (!document.querySelector("#content #trace-list tbody tr")) window.__blank++;
+    }, 20);
+    window.scrollTo(0, 200);
+  });
+  const y = await page.evaluate(() => window.scrollY);
+  assert.ok(y > 0, "the page is too short to scroll");
+  await page.waitForFunction(() => {
+    const list = document.querySelector("#trace-list");
+    return list && list !== window.__oldList;
+  }, null, { timeout: 60000 });
+  const after = await page.evaluate(() => { window.clearInterval(window.__blankWatch); return { y: window.scrollY, blank: window.__blank, buffers: document.querySelectorAll(".refresh-buffer").length }; });
+  assert.equal(after.blank, 0, "the list vanished while the refresh rendered");
+  assert.equal(after.y, y, "the scroll position moved");
+  assert.equal(after.buffers, 0, "the refresh buffer stayed in the page");
+});
+
 await step("a filter expression narrows the list", async () => {
   await page.goto(base + "/traces");
   await page.waitForSelector("#trace-list tbody tr");

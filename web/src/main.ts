@@ -129,11 +129,21 @@ let live: Live = {};
 let refreshTimer: number | undefined;
 let renderSeq = 0;
 
-async function render(): Promise<void> {
+// render draws the screen the URL names. With inPlace (auto-refresh of a
+// screen that has no refresh of its own) the new rendering is built in a
+// hidden buffer inside the page, laid out at the page's width, and swapped
+// in whole when done, at the same scroll position: the old one stays on
+// screen meanwhile, instead of a blank page and a jump to the top.
+async function render(inPlace = false): Promise<void> {
   const seq = ++renderSeq;
   const s = readState();
-  live.cleanup?.();
-  live = {};
+  // An in-place rendering leaves the screen on show live until it
+  // replaces it, so that a navigation meanwhile still cleans it up.
+  const previous = live;
+  if (!inPlace) {
+    previous.cleanup?.();
+    live = {};
+  }
   window.clearTimeout(refreshTimer);
   showError(null);
 
@@ -159,8 +169,15 @@ async function render(): Promise<void> {
   status.textContent = "Loading…";
   const mod = await screen.load();
   if (seq !== renderSeq) return;
+  let target: HTMLElement = content;
+  if (inPlace) {
+    target = h("div", { class: "refresh-buffer", "aria-hidden": "true" });
+    content.appendChild(target);
+  } else {
+    clear(content);
+  }
   const ctx: ScreenContext = {
-    el: content,
+    el: target,
     state: s,
     win: timeWindow(s),
     group,
@@ -169,12 +186,27 @@ async function render(): Promise<void> {
     invalidateGroups: () => { groupsCache = null; },
     stale: () => seq !== renderSeq,
   };
-  clear(content);
   try {
     const r = await mod.default(ctx);
-    live = typeof r === "function" ? { cleanup: r } : r || {};
+    const fresh: Live = typeof r === "function" ? { cleanup: r } : r || {};
+    if (inPlace) {
+      if (seq !== renderSeq) {
+        fresh.cleanup?.();
+        target.remove();
+        return;
+      }
+      const y = window.scrollY;
+      previous.cleanup?.();
+      replace(content, Array.from(target.childNodes));
+      ctx.el = content;
+      window.scrollTo(window.scrollX, y);
+    }
+    live = fresh;
     if (seq === renderSeq) status.textContent = "Updated " + new Date().toLocaleTimeString();
   } catch (err) {
+    // In place, the old rendering stays (still live), with the error
+    // above it.
+    if (inPlace) target.remove();
     if (seq !== renderSeq) return;
     showError(err);
     status.textContent = "";
@@ -186,7 +218,7 @@ function scheduleRefresh(ctx: ScreenContext, seq: number): void {
   refreshTimer = window.setTimeout(async () => {
     if (seq !== renderSeq) return;
     if (!live.refresh) {
-      render();
+      render(true);
       return;
     }
     const next = { ...ctx, win: timeWindow(ctx.state) };
