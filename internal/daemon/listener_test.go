@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lightbox-tracing/lightbox/internal/udpsock"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -445,7 +447,7 @@ lightbox_udp_queue_documents 0
 	if n, err := testutil.GatherAndCount(reg, "lightbox_udp_store_batch_documents", "lightbox_udp_store_write_seconds", "lightbox_udp_receive_buffer_bytes"); err != nil || n != 3 {
 		t.Errorf("batch, write and buffer series: %d, %v; want 3", n, err)
 	}
-	if _, err := ReadHostUDPStats(); err == nil {
+	if _, err := udpsock.ReadHostStats(); err == nil {
 		if n, err := testutil.GatherAndCount(reg, "lightbox_udp_socket_drops_total", "lightbox_udp_socket_queued_bytes", "lightbox_host_udp_rcvbuf_errors_total"); err != nil || n != 3 {
 			t.Errorf("kernel series: %d, %v; want 3", n, err)
 		}
@@ -460,7 +462,7 @@ lightbox_udp_queue_documents 0
 }
 
 func TestReadBufferEnlarged(t *testing.T) {
-	if _, err := ReadHostUDPStats(); err != nil {
+	if _, err := udpsock.ReadHostStats(); err != nil {
 		t.Skip("the granted size is only known on Linux")
 	}
 	const want = 8 << 20

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/lightbox-tracing/lightbox/internal/udpmetrics"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lightbox-tracing/lightbox/internal/docmetrics"
-	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 )
 
 // metrics are the listener's Prometheus series. A UDP datagram carries one
@@ -67,7 +68,7 @@ func (m *metrics) register(reg prometheus.Registerer, l *Listener) error {
 			Name: "lightbox_udp_queue_bytes",
 			Help: "Bytes of documents read from the UDP socket but not yet stored or dropped.",
 		}, func() float64 { return float64(l.inflightBytes.Load()) }),
-		SocketCollector(l.inode),
+		udpmetrics.SocketCollector(l.inode),
 	}
 	var errs []error
 	for _, c := range cs {
@@ -79,41 +80,4 @@ func (m *metrics) register(reg prometheus.Registerer, l *Listener) error {
 		return fmt.Errorf("cannot register UDP listener metrics: %w", err)
 	}
 	return nil
-}
-
-// SocketCollector reads the kernel's view at scrape time: the socket's
-// drop count and queue from /proc/net/udp, and the host-wide
-// receive-buffer errors from /proc/net/snmp. Datagrams the kernel drops
-// never reach a receiver, so these are the only trace of them. Series
-// whose source cannot be read (another OS) are left out. The forwarder's
-// receiver (internal/forward) uses it too.
-func SocketCollector(inode uint64) prometheus.Collector { return socketCollector{inode: inode} }
-
-type socketCollector struct{ inode uint64 } // 0 if unknown
-
-var (
-	socketDropsDesc = prometheus.NewDesc("lightbox_udp_socket_drops_total",
-		"Datagrams the kernel dropped for the UDP socket, mostly because its receive buffer was full.", nil, nil)
-	socketQueuedDesc = prometheus.NewDesc("lightbox_udp_socket_queued_bytes",
-		"Bytes waiting in the UDP socket's receive buffer.", nil, nil)
-	hostRcvbufDesc = prometheus.NewDesc("lightbox_host_udp_rcvbuf_errors_total",
-		"UDP datagrams the kernel dropped because a receive buffer was full, for all sockets of the host (/proc/net/snmp RcvbufErrors).", nil, nil)
-)
-
-func (c socketCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- socketDropsDesc
-	ch <- socketQueuedDesc
-	ch <- hostRcvbufDesc
-}
-
-func (c socketCollector) Collect(ch chan<- prometheus.Metric) {
-	if c.inode != 0 {
-		if s, err := udpsock.ReadStats(c.inode); err == nil {
-			ch <- prometheus.MustNewConstMetric(socketDropsDesc, prometheus.CounterValue, float64(s.Drops))
-			ch <- prometheus.MustNewConstMetric(socketQueuedDesc, prometheus.GaugeValue, float64(s.QueuedBytes))
-		}
-	}
-	if s, err := ReadHostUDPStats(); err == nil {
-		ch <- prometheus.MustNewConstMetric(hostRcvbufDesc, prometheus.CounterValue, float64(s.RcvbufErrors))
-	}
 }

@@ -12,9 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/lightbox-tracing/lightbox/internal/daemon"
 	"github.com/lightbox-tracing/lightbox/internal/docmetrics"
 	"github.com/lightbox-tracing/lightbox/internal/ratelog"
+	"github.com/lightbox-tracing/lightbox/internal/udpmetrics"
 	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 	"github.com/lightbox-tracing/lightbox/segment"
 )
@@ -227,7 +227,7 @@ func (r *Receiver) register(reg prometheus.Registerer) error {
 		return nil
 	}
 	var errs []error
-	for _, c := range append(r.docs.Collectors(), r.rbuf, daemon.SocketCollector(r.inode)) {
+	for _, c := range append(r.docs.Collectors(), r.rbuf, udpmetrics.SocketCollector(r.inode)) {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lightbox-tracing/lightbox/internal/daemon"
+	"github.com/lightbox-tracing/lightbox/internal/udpsock"
 )
 
 // Report is what a run did and what the server kept of it.
@@ -103,7 +103,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		v = api
 	}
 
-	before, kernelErr := daemon.ReadHostUDPStats()
+	before, kernelErr := udpsock.ReadHostStats()
 	total := int(math.Round(opts.Rate * opts.Duration.Seconds()))
 	opts.Logger.Info("sending", "addr", opts.UDPAddr, "rate", opts.Rate, "duration", opts.Duration, "documents", total)
 	res, err := send(ctx, opts.UDPAddr, gen, opts.Rate, total)
@@ -118,7 +118,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		// The receiver drains its buffer within moments; overflow can only
 		// happen while datagrams arrive.
 		time.Sleep(100 * time.Millisecond)
-		if after, err := daemon.ReadHostUDPStats(); err == nil {
+		if after, err := udpsock.ReadHostStats(); err == nil {
 			rep.RcvbufErrors = int64(after.RcvbufErrors - before.RcvbufErrors)
 		}
 	}

@@ -1,4 +1,4 @@
-package daemon
+package udpsock
 
 import (
 	"os"
@@ -17,7 +17,7 @@ func TestParseSNMP(t *testing.T) {
 		t.Fatal(err)
 	}
 	// UdpLite has the same columns and must not be mistaken for Udp.
-	want := HostUDPStats{InDatagrams: 1200, InErrors: 17, RcvbufErrors: 15}
+	want := HostStats{InDatagrams: 1200, InErrors: 17, RcvbufErrors: 15}
 	if got != want {
 		t.Errorf("parseSNMP = %+v, want %+v", got, want)
 	}
@@ -36,11 +36,11 @@ func TestParseSNMPErrors(t *testing.T) {
 	f("not a number", "Udp: InDatagrams RcvbufErrors\nUdp: 1 x\n")
 }
 
-func TestReadHostUDPStats(t *testing.T) {
+func TestReadHostStats(t *testing.T) {
 	if _, err := os.Stat("/proc/net/snmp"); err != nil {
 		t.Skip("no /proc/net/snmp on this OS")
 	}
-	if _, err := ReadHostUDPStats(); err != nil {
+	if _, err := ReadHostStats(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package daemon
+package udpsock
 
 import (
 	"bufio"
@@ -9,20 +9,20 @@ import (
 	"strings"
 )
 
-// HostUDPStats are the kernel's UDP counters for the whole host (all
+// HostStats are the kernel's UDP counters for the whole host (all
 // sockets), from the "Udp:" lines of /proc/net/snmp.
-type HostUDPStats struct {
+type HostStats struct {
 	InDatagrams  uint64
 	InErrors     uint64
 	RcvbufErrors uint64 // datagrams dropped because a receive buffer was full
 }
 
-// ReadHostUDPStats reads /proc/net/snmp. It fails where there is no such
+// ReadHostStats reads /proc/net/snmp. It fails where there is no such
 // file (any OS but Linux).
-func ReadHostUDPStats() (HostUDPStats, error) {
+func ReadHostStats() (HostStats, error) {
 	f, err := os.Open("/proc/net/snmp")
 	if err != nil {
-		return HostUDPStats{}, fmt.Errorf("cannot read host UDP statistics: %w", err)
+		return HostStats{}, fmt.Errorf("cannot read host UDP statistics: %w", err)
 	}
 	defer f.Close()
 	return parseSNMP(f)
@@ -30,7 +30,7 @@ func ReadHostUDPStats() (HostUDPStats, error) {
 
 // parseSNMP reads the "Udp:" header line and the "Udp:" value line that
 // follows it; columns are found by name because kernels add columns.
-func parseSNMP(r io.Reader) (HostUDPStats, error) {
+func parseSNMP(r io.Reader) (HostStats, error) {
 	sc := bufio.NewScanner(r)
 	var names []string
 	for sc.Scan() {
@@ -44,9 +44,9 @@ func parseSNMP(r io.Reader) (HostUDPStats, error) {
 			continue
 		}
 		if len(fields) != len(names) {
-			return HostUDPStats{}, fmt.Errorf("cannot parse host UDP statistics: %d names but %d values", len(names), len(fields))
+			return HostStats{}, fmt.Errorf("cannot parse host UDP statistics: %d names but %d values", len(names), len(fields))
 		}
-		var s HostUDPStats
+		var s HostStats
 		for i, name := range names {
 			var dst *uint64
 			switch name {
@@ -61,14 +61,14 @@ func parseSNMP(r io.Reader) (HostUDPStats, error) {
 			}
 			v, err := strconv.ParseUint(fields[i], 10, 64)
 			if err != nil {
-				return HostUDPStats{}, fmt.Errorf("cannot parse host UDP statistic %s: %w", name, err)
+				return HostStats{}, fmt.Errorf("cannot parse host UDP statistic %s: %w", name, err)
 			}
 			*dst = v
 		}
 		return s, nil
 	}
 	if err := sc.Err(); err != nil {
-		return HostUDPStats{}, fmt.Errorf("cannot read host UDP statistics: %w", err)
+		return HostStats{}, fmt.Errorf("cannot read host UDP statistics: %w", err)
 	}
-	return HostUDPStats{}, fmt.Errorf("cannot parse host UDP statistics: no Udp lines")
+	return HostStats{}, fmt.Errorf("cannot parse host UDP statistics: no Udp lines")
 }
