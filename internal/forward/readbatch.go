@@ -90,7 +90,6 @@ func (r *batchReader) next(fn func(b []byte, truncated bool)) error {
 		m := &r.msgs[i]
 		fn(m.Buffers[0][:m.N], m.Flags&udpsock.MsgTrunc != 0 || m.N == maxDatagram)
 		r.roundCost += kernelCost(m.N)
-		m.Addr = nil
 	}
 	if n < len(r.msgs) && r.paced {
 		if d := r.pace(time.Now()); d > 0 {
