@@ -331,10 +331,12 @@ func (a *assembler) summarize(ids []string) []string {
 			return ids
 		}
 	}
+	// Counted before the traces leave the pending set, which is what Sync
+	// waits for: after Sync, Stats counts them.
+	s.traces.Add(int64(n))
 	for id, t := range traces {
 		a.forget(id, t.maxStamp)
 	}
-	s.traces.Add(int64(n))
 	return nil
 }
 
